@@ -1,0 +1,84 @@
+# Modelplane's developer entry point. `make` (or `make help`) lists every target.
+# `make test` only reads the tree: it never regenerates or reformats anything.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+PYTHON ?= python3.11
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+BIN := $(ROOT)/bin
+export PATH := $(BIN):$(VENV)/bin:$(PATH)
+PYTEST := $(PY) -m pytest
+
+##@ General
+
+.PHONY: help
+help: ## Show this list of targets.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
+	  /^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Set-up
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create .venv/ (Python 3.11) with both distributions installed editable and the dev tools.
+
+$(VENV)/.installed: requirements-dev.txt runtimes/pyproject.toml controllers/pyproject.toml
+	@echo "[venv] creating $(VENV) with $(PYTHON)"
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "[venv] installing the runtime, the controllers and the dev tools (pip shows progress)"
+	@$(PY) -m pip install --progress-bar on -r requirements-dev.txt -e 'runtimes[dev]' -e 'controllers[dev]'
+	@touch $@
+
+.PHONY: tools
+tools: ## Build the pinned tools (helm, kustomize, kubectl, kube-*, etcd, kwok) into bin/; cached per version.
+	@hack/install-tools.sh
+
+##@ Develop
+
+.PHONY: lint
+lint: venv ## Run ruff, mypy and the import-linter contracts (read-only).
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy runtimes/src controllers/src
+	$(VENV)/bin/lint-imports
+
+.PHONY: fmt
+fmt: venv ## Reformat the Python sources and apply ruff's safe fixes.
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+##@ Test
+
+.PHONY: test
+test: lint test-unit test-render test-cluster ## Run every test tier (lint, unit, render, cluster).
+
+.PHONY: test-unit
+test-unit: venv ## Unit tests: pure code and servers on 127.0.0.1, no cluster.
+	$(PYTEST) -m "not render and not cluster"
+
+.PHONY: test-render
+test-render: venv tools ## Render tests: helm lint/template and kustomize build, validated against schemas.
+	$(PYTEST) -m render
+
+.PHONY: test-cluster
+test-cluster: venv tools ## Cluster tests: start the local control plane (if down) and test against it.
+	$(PYTEST) -m cluster
+
+##@ Local cluster
+
+.PHONY: cluster-up
+cluster-up: tools ## Start the local control plane (kwokctl, binary runtime, 127.0.0.1); idempotent.
+	@hack/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local control plane and remove its files.
+	@hack/cluster.sh down
+
+.PHONY: kubeconfig
+kubeconfig: ## Print the absolute path of the local cluster's kubeconfig.
+	@hack/cluster.sh kubeconfig

@@ -1,0 +1,1 @@
+"""The kopf operator: thin I/O around the pure reconcilers (watching, server-side apply, status, events)."""

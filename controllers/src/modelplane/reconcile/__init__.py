@@ -1,0 +1,1 @@
+"""Pure reconcilers: observed objects and configuration in, desired children and status out (no cluster I/O)."""

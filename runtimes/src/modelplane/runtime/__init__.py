@@ -1,0 +1,1 @@
+"""Modelplane's model server: the data plane every InferenceService runs (no Kubernetes dependencies)."""
