@@ -1,0 +1,46 @@
+"""The built-in tabular explainer: SHAP values for any `ArrayModel` (scikit-learn, XGBoost, LightGBM).
+
+It explains the model's scores (class probabilities when the model has them) with SHAP's model-agnostic explainer
+and an independent masker. The background is `background.npy` in the model directory when present (rows of typical
+inputs), else a single row of zeros. `shap` is the optional `explain` extra and is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from modelplane.runtime import errors, model
+
+BACKGROUND_FILE = "background.npy"
+
+
+def background(item: model.ArrayModel, *, columns: int) -> np.ndarray:
+    if item.model_dir is not None and (item.model_dir / BACKGROUND_FILE).is_file():
+        data = np.load(item.model_dir / BACKGROUND_FILE, allow_pickle=False)
+        if data.ndim != 2 or data.shape[1] != columns:
+            raise errors.InferenceError(f"{BACKGROUND_FILE} has shape {list(data.shape)}; it must be [rows, {columns}]")
+        return np.asarray(data, dtype=np.float64)
+    return np.zeros((1, columns))
+
+
+def explain_tabular(*, model: model.ArrayModel, array: np.ndarray) -> dict[str, Any]:
+    try:
+        import shap
+    except ImportError as exc:
+        raise errors.InvalidInput("explanations need shap: install modelplane-runtime[explain]") from exc
+    explainer = getattr(model, "_shap_explainer", None)
+    if explainer is None:
+        function = getattr(model, "explain_function", None)
+        scorer = function() if callable(function) else model.predict_array
+        masker = shap.maskers.Independent(background(model, columns=array.shape[1]))
+        explainer = shap.Explainer(scorer, masker)
+        model._shap_explainer = explainer  # type: ignore[attr-defined]
+    explanation = explainer(array.astype(np.float64))
+    return {
+        "explanations": {
+            "shap_values": np.asarray(explanation.values).tolist(),
+            "base_values": np.asarray(explanation.base_values).tolist(),
+            "data": array.tolist(),
+        }
+    }

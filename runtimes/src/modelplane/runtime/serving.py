@@ -1,0 +1,142 @@
+"""Running the server: build the repository, data plane and edges from `Settings`, serve HTTP and gRPC together.
+
+Both edges share one uvloop event loop. The servers start first and the model loads in a worker thread, so
+liveness answers at once and readiness turns 200 when the model is loaded. SIGTERM/SIGINT stop both servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+
+import prometheus_client
+import uvicorn
+import uvloop
+from modelplane.runtime import (
+    batching,
+    dataplane,
+    errors,
+    formats,
+    forwarding,
+    grpc_serving,
+    http_app,
+    metrics,
+    model,
+    repository,
+    settings,
+)
+from modelplane.runtime.payloads import delivering
+from modelplane.runtime.payloads import settings as payload_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_loader(config: settings.Settings, predictor: forwarding.PredictorClient | None) -> repository.Loader:
+    """Models by name: the served model from --model_dir itself, others from --model_dir/<name>."""
+
+    def load(name: str) -> model.Model:
+        if config.proxy_upstream is not None and name == config.model_name:
+            upstream = forwarding.PredictorClient(url=config.proxy_upstream, protocol=config.predictor_protocol)
+            return forwarding.ProxyModel(name=name, predictor=upstream)
+        if config.model_dir is None:
+            raise errors.ModelLoadError("this server has no --model_dir to load models from")
+        if name == config.model_name:
+            return formats.build(
+                name=name, model_dir=config.model_dir, model_format=config.model_format, predictor=predictor
+            )
+        if "/" in name or name.startswith("."):
+            raise errors.InvalidInput(f"model name {name!r} must not contain '/' or start with '.'")
+        directory = pathlib.Path(config.model_dir) / name
+        if not directory.is_dir():
+            raise errors.ModelNotFound(name)
+        return formats.build(name=name, model_dir=directory, model_format=None, predictor=predictor)
+
+    return load
+
+
+def build_payload_logger(
+    config: settings.Settings, *, registry: prometheus_client.CollectorRegistry
+) -> delivering.PayloadLogger | None:
+    """The payload logger for --logger_url (None without one); raises LoggerSettingsError on a bad URL or mode."""
+    if config.logger_url is None:
+        return None
+    logger_settings = payload_settings.LoggerSettings(
+        url=config.logger_url,
+        mode=payload_settings.LoggerMode.parse(config.logger_mode),
+        source=f"http://{config.http_host}:{config.http_port}/",
+        inference_service=config.isvc_name or "",
+        namespace=config.isvc_namespace or "",
+        component=config.component,
+    )
+    return delivering.PayloadLogger(logger_settings, registry=registry)
+
+
+async def serve(config: settings.Settings, *, started: asyncio.Event | None = None) -> None:
+    sink = metrics.Metrics()
+    predictor = (
+        forwarding.PredictorClient(url=config.predictor_host, protocol=config.predictor_protocol)
+        if config.predictor_host
+        else None
+    )
+    models = repository.ModelRepository(loader=build_loader(config, predictor))
+    batch = (
+        batching.BatchSettings(max_batch_size=config.max_batch_size, max_latency_ms=config.max_latency_ms)
+        if config.max_batch_size is not None and config.max_batch_size > 1
+        else None
+    )
+    payloads = build_payload_logger(config, registry=sink.registry)
+    plane = dataplane.DataPlane(models=models, batch=batch, metrics_sink=sink)
+    http_settings = http_app.HttpSettings(max_body_bytes=config.max_body_bytes)
+    app = http_app.HttpApp(plane=plane, metrics_sink=sink, settings=http_settings, payloads=payloads)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.http_host,
+            port=config.http_port,
+            http="httptools",
+            loop="none",
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+            server_header=False,
+            date_header=False,
+            timeout_keep_alive=75,
+            backlog=2048,
+        )
+    )
+    grpc_server = None
+    if config.grpc_port:
+        service = grpc_serving.InferenceService(
+            plane=plane, metrics_sink=sink, settings=http_settings, payloads=payloads
+        )
+        grpc_server, _ = grpc_serving.build_server(
+            service=service, host=config.http_host, port=config.grpc_port, max_message_bytes=config.max_body_bytes
+        )
+        await grpc_server.start()
+    if payloads is not None:
+        await payloads.start()
+    loading = asyncio.ensure_future(_load(models, config.model_name))
+    try:
+        if started is not None:
+            started.set()
+        await server.serve()
+    finally:
+        loading.cancel()
+        if grpc_server is not None:
+            await grpc_server.stop(grace=5)
+        if payloads is not None:
+            await payloads.stop()
+        if predictor is not None:
+            await predictor.close()
+
+
+async def _load(models: repository.ModelRepository, name: str) -> None:
+    try:
+        await models.load(name)
+    except errors.ModelServerError as exc:
+        log.error("the model did not load; readiness stays 503", extra={"model": name, "error": exc.message})
+
+
+def run(config: settings.Settings) -> None:
+    uvloop.run(serve(config))

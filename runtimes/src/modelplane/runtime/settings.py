@@ -1,0 +1,32 @@
+"""The server's settings: one frozen value built by `__main__` from the command line and passed in explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    model_name: str
+    model_dir: pathlib.Path | None = None
+    model_format: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    #: 0 turns the gRPC server off.
+    grpc_port: int = 8081
+    #: None turns adaptive batching off.
+    max_batch_size: int | None = None
+    max_latency_ms: float = 500.0
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    logger_url: str | None = None
+    logger_mode: str = "all"
+    isvc_name: str | None = None
+    isvc_namespace: str | None = None
+    component: str = "predictor"
+    predictor_host: str | None = None
+    predictor_protocol: str = "v1"
+    proxy_upstream: str | None = None
+    log_level: str = "info"
