@@ -52,6 +52,21 @@ fmt: venv ## Reformat the Python sources and apply ruff's safe fixes.
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+.PHONY: generate
+generate: venv ## Write the CRDs and the controller's RBAC from the API types into charts/ and overlays/.
+	$(VENV)/bin/modelplane generate --root $(ROOT)
+
+.PHONY: verify
+verify: venv ## Fail, showing a diff, when a generated file differs from what `make generate` would write.
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(VENV)/bin/modelplane generate --root "$$tmp" >/dev/null; \
+	drift=0; \
+	for f in $$(cd "$$tmp" && find . -type f | sort); do \
+	  diff -u --label "$${f#./} (in the tree)" --label "$${f#./} (generated)" "$(ROOT)/$$f" "$$tmp/$$f" || drift=1; \
+	done; \
+	if [ "$$drift" -ne 0 ]; then echo "verify: generated files drifted; run 'make generate' and commit the result" >&2; exit 1; fi; \
+	echo "verify: generated files are up to date"
+
 ##@ Test
 
 .PHONY: test
