@@ -17,7 +17,9 @@ from modelplane.cli import errors
 # Subcommand name -> module implementing it.
 SUBCOMMANDS = {
     "generate": "modelplane.cli.generate",
+    "hook": "modelplane.cli.hook",
     "migrate": "modelplane.cli.migrate",
+    "sizing": "modelplane.cli.sizing",
 }
 
 

@@ -62,6 +62,7 @@ def _log(line: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen step; a HookError becomes a one-line CliError with exit status 1."""
+    from kubernetes.client.exceptions import ApiException
     from modelplane.hooks import certifying, connecting, upgrading, verifying, waiting
     from modelplane.hooks import errors as hook_errors
 
@@ -79,8 +80,12 @@ def run(args: argparse.Namespace) -> int:
             _log(f"{len(applied)} CRD(s) applied and Established")
         elif args.step == "certs":
             certifying.ensure_secret(
-                cluster, namespace=args.namespace, name=args.secret, service=args.service,
-                days=args.validity_days, log=_log,
+                cluster,
+                namespace=args.namespace,
+                name=args.secret,
+                service=args.service,
+                days=args.validity_days,
+                log=_log,
             )
         elif args.step == "webhook-ready":
             if args.ca_from_secret:
@@ -94,12 +99,21 @@ def run(args: argparse.Namespace) -> int:
             waiting.wait(cluster, namespace=args.namespace, timeout=args.timeout, interval=args.interval, log=_log)
         elif args.step == "test-isvc":
             verifying.run(
-                cluster, namespace=args.namespace, name=args.name, model_format=args.model_format,
-                storage_uri=args.storage_uri, timeout=args.timeout, log=_log,
+                cluster,
+                namespace=args.namespace,
+                name=args.name,
+                model_format=args.model_format,
+                storage_uri=args.storage_uri,
+                timeout=args.timeout,
+                log=_log,
             )
         else:
             count = upgrading.apply_manifests(cluster, directory=args.dir, wait_for_crd=args.wait_for_crd, log=_log)
             _log(f"{count} object(s) applied")
     except hook_errors.HookError as exc:
         raise errors.CliError(str(exc), exit_status=1) from exc
+    except ApiException as exc:
+        raise errors.CliError(
+            f"the API server refused: {exc.status} {exc.reason}: {exc.body}; check the hook's RBAC", exit_status=1
+        ) from exc
     return 0
