@@ -1,0 +1,237 @@
+"""The server as users run it (`python -m modelplane.runtime`) against real clients nobody here wrote.
+
+Covers: sklearn iris over V1 with plain HTTP and the kserve SDK's REST client (V1 and V2), tritonclient.http with
+binary tensors both ways and JSON, tritonclient.grpc and the kserve SDK's gRPC client (each in its own process),
+readiness before/after load, a model that fails to load, the repository extension (load/unload a second model at
+run time), Prometheus metrics, the body-size limit, SIGTERM shutdown, and payload logging to a CloudEvents sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import joblib
+import numpy as np
+import pytest
+import tritonclient.http as triton_http
+from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
+from sklearn.tree import DecisionTreeClassifier
+
+CLIENTS = pathlib.Path(__file__).parent / "clients"
+IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
+Server = Any  # conftest.Server: a started server process with its ports and log
+
+
+@pytest.fixture
+def iris_server(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> Server:
+    return start_server("--model_name", "iris", "--model_dir", str(iris_dir))
+
+
+def test_v1_predict_iris(iris_server: Server) -> None:
+    reply = httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    assert reply.status_code == 200
+    assert reply.json() == {"predictions": [1, 1]}
+    assert httpx.get(iris_server.url + "/v1/models/iris").json() == {"name": "iris", "ready": True}
+    assert httpx.get(iris_server.url + "/v1/models").json() == {"models": ["iris"]}
+
+
+def test_kserve_rest_client_v1_and_v2(iris_server: Server) -> None:
+    async def run() -> tuple[Any, Any]:
+        async with InferenceRESTClient(RESTConfig(protocol="v1")) as client:
+            v1 = await client.infer(iris_server.url, {"instances": IRIS_INSTANCES}, model_name="iris")
+            assert await client.is_server_live(iris_server.url)
+        async with InferenceRESTClient(RESTConfig(protocol="v2")) as client:
+            data = np.array(IRIS_INSTANCES, dtype=np.float64)
+            infer_input = InferInput(name="input-0", shape=list(data.shape), datatype="FP64")
+            infer_input.set_data_from_numpy(data, binary_data=True)
+            v2 = await client.infer(
+                iris_server.url,
+                InferRequest(model_name="iris", infer_inputs=[infer_input], request_id="r-1"),
+                model_name="iris",
+            )
+            assert await client.is_model_ready(iris_server.url, "iris")
+        return v1, v2
+
+    v1, v2 = asyncio.run(run())
+    assert v1 == {"predictions": [1, 1]}
+    assert v2.outputs[0].as_numpy().tolist() == [1, 1]
+    assert v2.id == "r-1"
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
+def test_tritonclient_http(iris_server: Server, binary: bool) -> None:
+    client = triton_http.InferenceServerClient(url=f"127.0.0.1:{iris_server.http_port}")
+    assert client.is_server_live()
+    assert client.is_server_ready()
+    assert client.is_model_ready("iris")
+    metadata = client.get_model_metadata("iris")
+    assert metadata["name"] == "iris"
+    assert metadata["inputs"][0]["shape"] == [-1, 4]
+    data = np.array(IRIS_INSTANCES, dtype=np.float32)
+    infer_input = triton_http.InferInput("input-0", list(data.shape), "FP32")
+    infer_input.set_data_from_numpy(data, binary_data=binary)
+    output = triton_http.InferRequestedOutput("output-0", binary_data=binary)
+    result = client.infer("iris", [infer_input], outputs=[output], request_id="t-1")
+    assert result.as_numpy("output-0").tolist() == [1, 1]
+    assert result.get_response()["id"] == "t-1"
+    client.close()
+
+
+def test_tritonclient_http_errors(iris_server: Server) -> None:
+    from tritonclient.utils import InferenceServerException
+
+    client = triton_http.InferenceServerClient(url=f"127.0.0.1:{iris_server.http_port}")
+    bad = triton_http.InferInput("input-0", [1, 3], "FP64")
+    bad.set_data_from_numpy(np.zeros((1, 3)))
+    with pytest.raises(InferenceServerException, match=r"expects input of shape \[N, 4\]"):
+        client.infer("iris", [bad])
+    with pytest.raises(InferenceServerException, match="not in this server's model repository"):
+        client.infer("nope", [bad])
+    client.close()
+
+
+@pytest.mark.parametrize("script", ["triton_grpc.py", "kserve_grpc.py"])
+def test_grpc_clients(iris_server: Server, script: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(CLIENTS / script), iris_server.grpc_target, "iris"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + iris_server.log()
+    report = json.loads(done.stdout)
+    assert report["live"] and report["ready"] and report["model_ready"]
+    assert report["predictions"] == [1, 1]
+    if script == "triton_grpc.py":
+        assert report["id"] == "grpc-1"
+        assert report["server_metadata"]["name"] == "modelplane"
+        assert report["model_metadata"]["inputs"][0]["shape"] == ["-1", "4"]
+        assert report["bad"]["status"] == "StatusCode.INVALID_ARGUMENT"
+        assert "expects input of shape [N, 4]" in report["bad"]["message"]
+        assert report["missing"]["status"] == "StatusCode.NOT_FOUND"
+
+
+def test_metrics_after_traffic(iris_server: Server) -> None:
+    for _ in range(3):
+        httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
+    text = httpx.get(iris_server.url + "/metrics").text
+    assert 'modelplane_requests_total{model="iris",protocol="v1"} 4.0' in text
+    assert 'modelplane_request_errors_total{code="400",model="iris",protocol="v1"} 1.0' in text
+    assert 'modelplane_request_duration_seconds_count{model="iris",protocol="v1"} 4.0' in text
+    assert "modelplane_requests_in_flight 0.0" in text
+
+
+def test_body_limit(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
+    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir), "--max_body_bytes", "2048")
+    big = {"instances": [[1.0, 2.0, 3.0, 4.0]] * 200}
+    reply = httpx.post(server.url + "/v1/models/iris:predict", json=big)
+    assert reply.status_code == 413
+    assert "limit of 2048" in reply.json()["error"]
+    ok = httpx.post(server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    assert ok.json() == {"predictions": [1, 1]}
+
+
+def test_unloadable_model_is_not_ready(start_server: Callable[..., Server], tmp_path: pathlib.Path) -> None:
+    (tmp_path / "model.joblib").write_bytes(b"not a pickle")
+    server = start_server("--model_name", "broken", "--model_dir", str(tmp_path), ready=False)
+    reply = httpx.get(server.url + "/v2/models/broken/ready")
+    for _ in range(100):
+        if "failed" in httpx.post(server.url + "/v1/models/broken:predict", json={"instances": [[1]]}).text:
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    reply = httpx.post(server.url + "/v1/models/broken:predict", json={"instances": [[1]]})
+    assert reply.status_code == 503
+    assert "not a loadable joblib/pickle file" in reply.json()["error"]
+    assert httpx.get(server.url + "/v2/health/ready").status_code == 503
+    assert httpx.get(server.url + "/v2/health/live").status_code == 200
+
+
+def test_repository_load_and_unload(
+    start_server: Callable[..., Server],
+    iris_dir: pathlib.Path,
+    iris: tuple[np.ndarray, np.ndarray],
+    tmp_path: pathlib.Path,
+) -> None:
+    root = tmp_path / "models"
+    root.mkdir()
+    (root / "model.joblib").write_bytes((iris_dir / "model.joblib").read_bytes())
+    (root / "tree").mkdir()
+    joblib.dump(DecisionTreeClassifier(random_state=0).fit(*iris), root / "tree" / "model.joblib")
+    server = start_server("--model_name", "iris", "--model_dir", str(root))
+    assert httpx.get(server.url + "/v2/models/tree/ready").status_code == 404
+    loaded = httpx.post(server.url + "/v2/repository/models/tree/load", timeout=60)
+    assert loaded.status_code == 200, loaded.text
+    assert httpx.get(server.url + "/v2/models/tree/ready").status_code == 200
+    reply = httpx.post(server.url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
+    assert reply.json() == {"predictions": [1, 1]}
+    assert httpx.get(server.url + "/v1/models").json() == {"models": ["iris", "tree"]}
+    assert httpx.post(server.url + "/v2/repository/models/tree/unload").status_code == 200
+    gone = httpx.post(server.url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
+    assert gone.status_code == 404
+    missing = httpx.post(server.url + "/v2/repository/models/nothing/load")
+    assert missing.status_code == 404
+
+
+def test_sigterm_stops_the_server(iris_server: Server) -> None:
+    iris_server.process.send_signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status still says SIGTERM.
+    assert iris_server.process.wait(timeout=20) in (0, -signal.SIGTERM)
+    assert "Finished server process" in iris_server.log()
+
+
+class _Sink(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        body = self.rfile.read(length)
+        type(self).received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    _Sink.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", _Sink.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_payload_logging(
+    start_server: Callable[..., Server], iris_dir: pathlib.Path, sink: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = sink
+    server = start_server(
+        "--model_name", "iris", "--model_dir", str(iris_dir), "--logger_url", url, "--logger_mode", "all",
+        "--isvc_name", "sklearn-iris", "--isvc_namespace", "default",
+    )  # fmt: skip
+    body = {"instances": IRIS_INSTANCES}
+    reply = httpx.post(server.url + "/v1/models/iris:predict", json=body, headers={"x-request-id": "abc"})
+    assert reply.status_code == 200
+    for _ in range(100):
+        if len(received) >= 2:
+            break
+        asyncio.run(asyncio.sleep(0.05))
+    kinds = {event["headers"]["ce-type"]: event for event in received}
+    assert set(kinds) == {"org.kubeflow.serving.inference.request", "org.kubeflow.serving.inference.response"}
+    request_event = kinds["org.kubeflow.serving.inference.request"]
+    assert request_event["headers"]["ce-id"] == "abc"
+    assert request_event["headers"]["ce-inferenceservicename"] == "sklearn-iris"
+    assert json.loads(request_event["body"]) == body
+    assert json.loads(kinds["org.kubeflow.serving.inference.response"]["body"]) == {"predictions": [1, 1]}
