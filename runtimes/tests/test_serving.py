@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import joblib
@@ -108,7 +108,9 @@ def test_grpc_clients(iris_server: Server, script: str) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr + iris_server.log()
     report = json.loads(done.stdout)
-    assert report["live"] and report["ready"] and report["model_ready"]
+    assert report["live"]
+    assert report["ready"]
+    assert report["model_ready"]
     assert report["predictions"] == [1, 1]
     if script == "triton_grpc.py":
         assert report["id"] == "grpc-1"
@@ -143,7 +145,6 @@ def test_body_limit(start_server: Callable[..., Server], iris_dir: pathlib.Path)
 def test_unloadable_model_is_not_ready(start_server: Callable[..., Server], tmp_path: pathlib.Path) -> None:
     (tmp_path / "model.joblib").write_bytes(b"not a pickle")
     server = start_server("--model_name", "broken", "--model_dir", str(tmp_path), ready=False)
-    reply = httpx.get(server.url + "/v2/models/broken/ready")
     for _ in range(100):
         if "failed" in httpx.post(server.url + "/v1/models/broken:predict", json={"instances": [[1]]}).text:
             break
@@ -189,7 +190,7 @@ def test_sigterm_stops_the_server(iris_server: Server) -> None:
 
 
 class _Sink(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
