@@ -1,0 +1,80 @@
+"""`modelplane operator`: run the controller (reconcilers and validating webhook) against the current cluster.
+
+In a cluster the chart passes `--webhook-addr 0.0.0.0 --cert-dir /certs` and a ValidatingWebhookConfiguration
+points at the Service; locally, `make run` passes `--register-webhook` so the operator registers a configuration
+pointing at https://127.0.0.1:9443 with a self-signed certificate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import pathlib
+
+HELP = "Run the InferenceService controller and its validating webhook in the foreground."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the operator's options."""
+    parser.add_argument("--namespace", help="watch only this namespace (default: every namespace)")
+    parser.add_argument(
+        "--controller-namespace",
+        default="modelplane-system",
+        help="where the inferenceservice-config ConfigMap lives (default: %(default)s)",
+    )
+    parser.add_argument("--webhook-addr", default="127.0.0.1", help="address the webhook binds (default: %(default)s)")
+    parser.add_argument(
+        "--webhook-port", type=int, default=9443, help="HTTPS port of the webhook (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--webhook-host", help="host name the API server uses to call the webhook (default: the address)"
+    )
+    parser.add_argument(
+        "--cert-dir",
+        type=pathlib.Path,
+        help="directory holding tls.crt and tls.key (default: a self-signed certificate for 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--register-webhook",
+        action="store_true",
+        help="create the ValidatingWebhookConfiguration pointing at this process (for local runs)",
+    )
+    parser.add_argument(
+        "--health-addr", default="127.0.0.1", help="address of the /healthz endpoint (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--health-port", type=int, default=8081, help="port of the /healthz endpoint (default: %(default)s)"
+    )
+    parser.add_argument("--workers", type=int, default=16, help="threads running reconciles (default: %(default)s)")
+    parser.add_argument("--verbose", action="store_true", help="log every handler run")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the operator and block until it is interrupted."""
+    from modelplane.cli import errors
+    from modelplane.operator import running
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not args.verbose:
+        logging.getLogger("kopf").setLevel(logging.WARNING)
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if args.cert_dir is not None and not (args.cert_dir / "tls.crt").is_file():
+        raise errors.CliError(
+            f"--cert-dir {args.cert_dir}: no tls.crt there; mount the webhook's TLS Secret or omit the flag"
+        )
+    return running.run(
+        running.Options(
+            namespace=args.namespace,
+            controller_namespace=args.controller_namespace,
+            webhook_addr=args.webhook_addr,
+            webhook_port=args.webhook_port,
+            webhook_host=args.webhook_host,
+            cert_dir=args.cert_dir,
+            register_webhook=args.register_webhook,
+            health_addr=args.health_addr,
+            health_port=args.health_port,
+            workers=args.workers,
+        )
+    )

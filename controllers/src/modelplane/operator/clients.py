@@ -1,0 +1,166 @@
+"""A small, typed door to the API server over the `kubernetes` client: get, list, server-side apply, patch, delete.
+
+Objects stay plain dicts (as the pure reconcilers want them) instead of the client's generated model classes, and
+paths come from (apiVersion, kind) through a table of the kinds the operator touches, so no discovery round-trip
+is needed at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import kubernetes
+
+FIELD_MANAGER = "modelplane"
+
+PLURALS: dict[tuple[str, str], str] = {
+    ("v1", "Service"): "services",
+    ("v1", "ServiceAccount"): "serviceaccounts",
+    ("v1", "Secret"): "secrets",
+    ("v1", "ConfigMap"): "configmaps",
+    ("apps/v1", "Deployment"): "deployments",
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): "horizontalpodautoscalers",
+    ("networking.k8s.io/v1", "Ingress"): "ingresses",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproutes",
+    ("networking.istio.io/v1beta1", "VirtualService"): "virtualservices",
+    ("serving.knative.dev/v1", "Service"): "services",
+    ("serving.kserve.io/v1beta1", "InferenceService"): "inferenceservices",
+    ("serving.kserve.io/v1alpha1", "ServingRuntime"): "servingruntimes",
+    ("serving.kserve.io/v1alpha1", "ClusterServingRuntime"): "clusterservingruntimes",
+    ("serving.kserve.io/v1alpha1", "TrainedModel"): "trainedmodels",
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"): "validatingwebhookconfigurations",
+}
+
+
+class ApiError(Exception):
+    """The API server refused a request; `status` is the HTTP status (0 when it could not be reached)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        """Conflicts, throttling and server-side failures are worth another try; bad requests are not."""
+        return self.status in (0, 409, 429) or self.status >= 500
+
+
+def path(*, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+    """The REST path of a collection (name None) or of one object."""
+    try:
+        plural = PLURALS[(api_version, kind)]
+    except KeyError:
+        raise ApiError(f"the operator does not know the REST path of {kind} in {api_version}", status=400) from None
+    prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    where = f"/namespaces/{namespace}" if namespace else ""
+    return f"{prefix}{where}/{plural}" + (f"/{name}" if name else "")
+
+
+def manifest_path(manifest: Mapping[str, Any]) -> str:
+    """The REST path of a manifest's object."""
+    return path(
+        api_version=str(manifest["apiVersion"]),
+        kind=str(manifest["kind"]),
+        namespace=manifest["metadata"].get("namespace"),
+        name=str(manifest["metadata"]["name"]),
+    )
+
+
+class Cluster:
+    """The operator's API server connection (one pooled client, shared by the handler threads)."""
+
+    def __init__(self, api: kubernetes.client.ApiClient) -> None:
+        self._api = api
+
+    @classmethod
+    def connect(cls, *, pool_size: int = 32) -> Cluster:
+        """Connect with the in-cluster ServiceAccount, or else the current kubeconfig context."""
+        configuration = kubernetes.client.Configuration()
+        try:
+            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        except kubernetes.config.ConfigException:
+            kubernetes.config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        configuration.connection_pool_maxsize = pool_size
+        return cls(kubernetes.client.ApiClient(configuration))
+
+    def request(
+        self,
+        method: str,
+        resource_path: str,
+        *,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+    ) -> dict[str, Any] | None:
+        """One API call; the decoded JSON answer, None for 404 on GET and DELETE, ApiError for other failures."""
+        _, url, headers, data, _ = self._api.param_serialize(
+            method=method,
+            resource_path=resource_path,
+            query_params=query or [],
+            header_params={"Content-Type": content_type, "Accept": "application/json"},
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self._api.call_api(method, url, header_params=headers, body=data, _request_timeout=30)
+            response.read()  # type: ignore[no-untyped-call]
+        except kubernetes.client.ApiException as exc:
+            raise ApiError(f"{method} {resource_path}: {exc.reason}", status=int(exc.status or 0)) from exc
+        except OSError as exc:
+            raise ApiError(f"{method} {resource_path}: {exc}", status=0) from exc
+        if response.status == 404 and method in ("GET", "DELETE"):
+            return None
+        text = response.data.decode("utf-8") if response.data else ""
+        if not 200 <= response.status <= 299:
+            raise ApiError(f"{method} {resource_path}: HTTP {response.status}: {_reason(text)}", status=response.status)
+        return json.loads(text) if text else {}
+
+    def get(self, resource_path: str) -> dict[str, Any] | None:
+        """An object, or None when it does not exist."""
+        return self.request("GET", resource_path)
+
+    def list(self, resource_path: str, *, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """The items of a collection (kind and apiVersion filled in, which list answers leave out)."""
+        query = [("labelSelector", label_selector)] if label_selector else None
+        answer = self.request("GET", resource_path, query=query) or {}
+        kind = str(answer.get("kind", "")).removesuffix("List")
+        items = answer.get("items") or []
+        for item in items:
+            item.setdefault("kind", kind)
+            item.setdefault("apiVersion", answer.get("apiVersion"))
+        return list(items)
+
+    def apply(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        """Server-side apply with the one field manager, taking ownership of conflicting fields."""
+        answer = self.request(
+            "PATCH",
+            manifest_path(manifest),
+            body=dict(manifest),
+            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+            content_type="application/apply-patch+yaml",
+        )
+        return answer or {}
+
+    def patch_status(self, manifest: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the status fields the reconciler owns (a JSON merge patch on the status subresource)."""
+        answer = self.request(
+            "PATCH",
+            manifest_path(manifest) + "/status",
+            body={"status": dict(status)},
+            query=[("fieldManager", FIELD_MANAGER)],
+            content_type="application/merge-patch+json",
+        )
+        return answer or {}
+
+    def delete(self, resource_path: str) -> None:
+        """Delete an object in the background (its dependents go with it); gone already is fine."""
+        self.request("DELETE", resource_path, body={"propagationPolicy": "Background"})
+
+
+def _reason(text: str) -> str:
+    try:
+        return str(json.loads(text).get("message", text))
+    except (ValueError, AttributeError):
+        return text[:500]

@@ -1,0 +1,122 @@
+"""The `observe` step: build the frozen snapshot a pure reconcile needs from the operator's caches and the API.
+
+Children and serving runtimes come from kopf indexes (in-memory caches fed by watches), so a steady-state
+reconcile costs no API call; the predictor's ServiceAccount and its Secrets are read on demand, and only when a
+storage URI needs credentials.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from modelplane.api import defaulting
+from modelplane.operator import clients
+from modelplane.reconcile.config import Config
+from modelplane.reconcile.observed import Observed, ObservedTrainedModel
+
+DROPPED_METADATA = ("managedFields",)
+
+
+def now() -> str:
+    """The current time as Kubernetes writes it (RFC 3339, seconds, UTC)."""
+    return datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slim(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-dict copy of an object without the bulky fields no reconcile reads (what the caches keep)."""
+    result = {k: v for k, v in dict(body).items()}
+    metadata = {k: v for k, v in dict(result.get("metadata") or {}).items() if k not in DROPPED_METADATA}
+    result["metadata"] = metadata
+    return result
+
+
+def _needs_credentials(isvc: Mapping[str, Any]) -> str | None:
+    """The ServiceAccount whose Secrets the storage initializer needs, or None when no download happens."""
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    for value in predictor.values():
+        if isinstance(value, Mapping) and str(value.get("storageUri") or "").split("://")[0] in (
+            "s3",
+            "gs",
+            "https",
+            "http",
+            "hdfs",
+            "webhdfs",
+        ):
+            return str(predictor.get("serviceAccountName") or "default")
+    return None
+
+
+def observe_inference_service(
+    cluster: clients.Cluster,
+    *,
+    isvc: Mapping[str, Any],
+    children: Iterable[Mapping[str, Any]],
+    runtimes: Iterable[Mapping[str, Any]],
+    cluster_runtimes: Iterable[Mapping[str, Any]],
+    config: Config,
+) -> Observed:
+    """The Observed for one InferenceService (its spec defaulted as the API defaults it)."""
+    namespace = isvc["metadata"]["namespace"]
+    defaulted = defaulting.default_inference_service(slim(isvc), config=config)
+    service_account = None
+    secrets: list[dict[str, Any]] = []
+    account = _needs_credentials(defaulted)
+    if account is not None:
+        service_account = cluster.get(
+            clients.path(api_version="v1", kind="ServiceAccount", namespace=namespace, name=account)
+        )
+        for ref in (service_account or {}).get("secrets") or []:
+            secret = cluster.get(
+                clients.path(api_version="v1", kind="Secret", namespace=namespace, name=ref.get("name", ""))
+            )
+            if secret is not None:
+                secrets.append(secret)
+    return Observed(
+        isvc=defaulted,
+        now=now(),
+        runtimes=tuple(sorted((slim(r) for r in runtimes), key=lambda r: r["metadata"]["name"])),
+        cluster_runtimes=tuple(sorted((slim(r) for r in cluster_runtimes), key=lambda r: r["metadata"]["name"])),
+        children=tuple(slim(c) for c in children),
+        service_account=service_account,
+        secrets=tuple(secrets),
+    )
+
+
+def observe_trained_model(
+    cluster: clients.Cluster,
+    *,
+    trained_model: Mapping[str, Any],
+    runtimes: Iterable[Mapping[str, Any]],
+    cluster_runtimes: Iterable[Mapping[str, Any]],
+) -> ObservedTrainedModel:
+    """The Observed for one TrainedModel: its parent and its siblings on the same parent, read from the API."""
+    namespace = trained_model["metadata"]["namespace"]
+    parent_name = str((trained_model.get("spec") or {}).get("inferenceService", ""))
+    parent = (
+        cluster.get(
+            clients.path(
+                api_version="serving.kserve.io/v1beta1", kind="InferenceService", namespace=namespace, name=parent_name
+            )
+        )
+        if parent_name
+        else None
+    )
+    siblings = [
+        tm
+        for tm in cluster.list(
+            clients.path(api_version="serving.kserve.io/v1alpha1", kind="TrainedModel", namespace=namespace)
+        )
+        if (tm.get("spec") or {}).get("inferenceService") == parent_name
+        and tm["metadata"]["name"] != trained_model["metadata"]["name"]
+        and not tm["metadata"].get("deletionTimestamp")
+    ]
+    return ObservedTrainedModel(
+        trained_model=slim(trained_model),
+        now=now(),
+        parent=parent,
+        siblings=tuple(siblings),
+        runtimes=tuple(slim(r) for r in runtimes),
+        cluster_runtimes=tuple(slim(r) for r in cluster_runtimes),
+    )

@@ -1,0 +1,141 @@
+"""Starting the operator: read the configuration, find which child APIs exist, register handlers, run kopf.
+
+Everything is explicit: options come in as a dataclass (parsed by the CLI), handlers go on a fresh registry, the
+shared state travels in kopf's `memo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import pathlib
+import tempfile
+from typing import Any
+
+import kopf
+from modelplane.operator import admitting, certificates, clients, handlers, reconciling
+from modelplane.reconcile import config as config_mod
+from modelplane.reconcile import errors
+
+CONFIGMAP = "inferenceservice-config"
+WEBHOOK_CONFIGURATION = "modelplane.serving.kserve.io"
+LOG = logging.getLogger("modelplane.operator")
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How to run the operator (see `modelplane operator --help`)."""
+
+    namespace: str | None = None
+    controller_namespace: str = "modelplane-system"
+    webhook_addr: str = "127.0.0.1"
+    webhook_port: int = 9443
+    webhook_host: str | None = None
+    cert_dir: pathlib.Path | None = None
+    register_webhook: bool = False
+    health_addr: str = "127.0.0.1"
+    health_port: int = 8081
+    workers: int = 16
+
+
+def read_config(cluster: clients.Cluster, *, namespace: str) -> config_mod.Config:
+    """The configuration from the ConfigMap, or KServe's defaults when there is none (said in the log)."""
+    configmap = cluster.get(clients.path(api_version="v1", kind="ConfigMap", namespace=namespace, name=CONFIGMAP))
+    if configmap is None:
+        LOG.warning("ConfigMap %s/%s not found; using the default configuration", namespace, CONFIGMAP)
+        return config_mod.Config()
+    return config_mod.from_configmap_data(configmap.get("data") or {})
+
+
+def available_children(cluster: clients.Cluster) -> set[str]:
+    """The child index ids whose resource the API server serves (Knative, Istio or Gateway API may be absent)."""
+    found: set[str] = set()
+    served: dict[str, set[str]] = {}
+    for index_id, (group, version, plural, _) in handlers.CHILDREN.items():
+        group_version = f"{group}/{version}" if group else version
+        if group_version not in served:
+            answer = cluster.get("/api/v1" if not group else f"/apis/{group_version}") or {}
+            served[group_version] = {r.get("name") for r in answer.get("resources") or []}
+        if plural in served[group_version]:
+            found.add(index_id)
+    return found
+
+
+def build_registry(
+    *, options: Options, available: set[str], cert: tuple[pathlib.Path, pathlib.Path]
+) -> kopf.OperatorRegistry:
+    """A registry with login, settings, reconcile handlers and the webhook."""
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        return kopf.login_via_client(**kwargs)
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.execution.max_workers = options.workers
+        settings.posting.level = logging.INFO
+        settings.persistence.finalizer = "serving.kserve.io/modelplane"
+        settings.watching.server_timeout = 600
+        settings.admission.server = kopf.WebhookServer(
+            addr=options.webhook_addr,
+            port=options.webhook_port,
+            host=options.webhook_host or options.webhook_addr,
+            certfile=str(cert[0]),
+            pkeyfile=str(cert[1]),
+        )
+        if options.register_webhook:
+            settings.admission.managed = WEBHOOK_CONFIGURATION
+
+    handlers.register(registry, available=available)
+    admitting.register(registry, ignore_failures=options.register_webhook)
+    return registry
+
+
+def run(options: Options) -> int:
+    """Run until interrupted; 2 when the configuration is unusable, 1 when the cluster cannot be reached."""
+    try:
+        cluster = clients.Cluster.connect(pool_size=options.workers * 2)
+        config = read_config(cluster, namespace=options.controller_namespace)
+        available = available_children(cluster)
+    except errors.ConfigError as exc:
+        LOG.error("%s/%s: %s", options.controller_namespace, CONFIGMAP, exc)
+        return 2
+    except clients.ApiError as exc:
+        LOG.error("cannot reach the API server: %s", exc)
+        return 1
+    LOG.info("watching children: %s", ", ".join(sorted(available)))
+    with tempfile.TemporaryDirectory(prefix="modelplane-webhook-") as scratch:
+        if options.cert_dir is not None:
+            cert = (options.cert_dir / "tls.crt", options.cert_dir / "tls.key")
+        else:
+            cert = certificates.self_signed(pathlib.Path(scratch) / "certs")
+        registry = build_registry(options=options, available=available, cert=cert)
+        memo = kopf.Memo(state=reconciling.State(cluster=cluster, config=config))
+        try:
+            _operate(registry=registry, memo=memo, options=options)
+        finally:
+            if options.register_webhook:
+                cluster.delete(
+                    clients.path(
+                        api_version="admissionregistration.k8s.io/v1",
+                        kind="ValidatingWebhookConfiguration",
+                        namespace=None,
+                        name=WEBHOOK_CONFIGURATION,
+                    )
+                )
+    return 0
+
+
+def _operate(*, registry: kopf.OperatorRegistry, memo: kopf.Memo, options: Options) -> None:
+    asyncio.run(
+        kopf.operator(
+            registry=registry,
+            memo=memo,
+            standalone=True,
+            clusterwide=options.namespace is None,
+            namespaces=[options.namespace] if options.namespace else [],
+            liveness_endpoint=f"http://{options.health_addr}:{options.health_port}/healthz",
+        )
+    )
