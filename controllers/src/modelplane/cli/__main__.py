@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "hook": "modelplane.cli.hook",
     "migrate": "modelplane.cli.migrate",
     "sizing": "modelplane.cli.sizing",
+    "operator": "modelplane.cli.operator",
 }
 
 
