@@ -97,3 +97,17 @@ cluster-down: ## Stop the local control plane and remove its files.
 .PHONY: kubeconfig
 kubeconfig: ## Print the absolute path of the local cluster's kubeconfig.
 	@hack/cluster.sh kubeconfig
+
+##@ Control plane
+
+CRD_DIR := $(ROOT)/charts/modelplane-crds/files/crds
+TEST_CRD_DIR := $(ROOT)/controllers/tests/fixtures/crds
+
+.PHONY: install
+install: ## Apply the generated CRDs and the test Knative/Istio CRDs to the current kubeconfig's cluster.
+	$(BIN)/kubectl apply --server-side --force-conflicts -f $(CRD_DIR) -f $(TEST_CRD_DIR)
+	$(BIN)/kubectl wait --for=condition=Established --timeout=60s -f $(CRD_DIR) -f $(TEST_CRD_DIR)
+
+.PHONY: run
+run: venv ## Run the controller and its webhook in the foreground against the current kubeconfig's cluster.
+	$(VENV)/bin/modelplane operator --register-webhook $(RUN_ARGS)
