@@ -66,6 +66,23 @@ verify: venv ## Fail, showing a diff, when a generated file differs from what `m
 	done; \
 	if [ "$$drift" -ne 0 ]; then echo "verify: generated files drifted; run 'make generate' and commit the result" >&2; exit 1; fi; \
 	echo "verify: generated files are up to date"
+	@$(MAKE) --no-print-directory verify-charts
+
+CHARTS := charts/modelplane-crds charts/modelplane charts/platform
+
+.PHONY: chart-docs
+chart-docs: venv ## Regenerate each chart's README.md and values.schema.json from its documented values.yaml.
+	$(PY) hack/chartvalues.py $(CHARTS)
+
+.PHONY: generate-overlays
+generate-overlays: venv ## Regenerate the kustomize bases and components under overlays/ from the charts (needs bin/helm).
+	$(PY) hack/generate-overlays.py
+
+.PHONY: verify-charts
+verify-charts: venv ## Fail when chart READMEs, schemas or generated overlays differ from their sources.
+	$(PY) hack/chartvalues.py --check $(CHARTS)
+	$(PY) hack/generate-overlays.py --check
+	@echo "verify-charts: chart docs, schemas and overlays are up to date"
 
 ##@ Test
 

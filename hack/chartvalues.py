@@ -185,9 +185,7 @@ def render_readme(chart_dir: pathlib.Path, values: dict[str, Any], notes: dict[t
     deps = chart.get("dependencies") or []
     if deps:
         lines += ["## Dependencies", "", "| Repository | Name | Version | Condition |", "|---|---|---|---|"]
-        lines += [
-            f"| {d['repository']} | {d['name']} | {d['version']} | {d.get('condition', '')} |" for d in deps
-        ]
+        lines += [f"| {d['repository']} | {d['name']} | {d['version']} | {d.get('condition', '')} |" for d in deps]
         lines += [""]
     lines += ["## Values", "", "| Key | Type | Default | Description |", "|-----|------|---------|-------------|"]
     for key, kind, default, description in rows(values, (), notes):
