@@ -369,18 +369,45 @@ def _int(value: object) -> int | None:
 
 def _shape_violations(model: type[BaseModel], obj: Mapping[str, Any]) -> list[Violation]:
     try:
-        model.model_validate(obj)
+        model.model_validate(obj, strict=True)
     except pydantic.ValidationError as error:
-        found = []
+        found: list[Violation] = []
+        # Each member of an `int | str` union reports on its own; say them as one "an integer or a string".
+        union_kinds: dict[str, list[str]] = {}
+        union_values: dict[str, object] = {}
         for detail in error.errors(include_url=False):
             loc = [part for part in detail["loc"] if part not in _UNION_TAGS]
-            found.append(Violation(_path(loc), _message(detail)))
+            path = _path(loc)
+            if len(loc) != len(detail["loc"]) and detail["type"] in _KINDS:
+                union_kinds.setdefault(path, []).append(_KINDS[detail["type"]])
+                union_values[path] = detail.get("input")
+                continue
+            found.append(Violation(path, _message(detail)))
+        for path, kinds in union_kinds.items():
+            wanted = " or ".join(dict.fromkeys(kinds))
+            value = union_values[path]
+            found.append(
+                Violation(path, f"must be {wanted}, got {type(value).__name__} {value!r}: change it to {wanted}")
+            )
         return found
     return []
 
 
 # Segments pydantic adds to an error's location for the member of a union (int | str) that failed.
 _UNION_TAGS = frozenset({"int", "str"})
+# Type errors by pydantic error type, as the kind of value wanted.
+_KINDS = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+}
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -405,18 +432,6 @@ def _message(detail: Mapping[str, Any]) -> str:
         return f"is {value!r}, above the maximum {ctx['le']}: use {ctx['le']} or less"
     if kind == "literal_error":
         return f"is {value!r}: use one of {ctx['expected']}"
-    kinds = {
-        "int_type": "an integer",
-        "int_parsing": "an integer",
-        "int_from_float": "an integer",
-        "string_type": "a string",
-        "bool_type": "true or false",
-        "bool_parsing": "true or false",
-        "list_type": "a list",
-        "dict_type": "an object",
-        "model_type": "an object",
-        "model_attributes_type": "an object",
-    }
-    if kind in kinds:
-        return f"must be {kinds[kind]}, got {type(value).__name__} {value!r}: change it to {kinds[kind]}"
+    if kind in _KINDS:
+        return f"must be {_KINDS[kind]}, got {type(value).__name__} {value!r}: change it to {_KINDS[kind]}"
     return f"{detail['msg']}: fix the value {value!r}"

@@ -1,0 +1,82 @@
+"""Tests for modelplane.api.rbac: the controller's ClusterRole is least privilege with explicit verbs.
+
+Covers: no wildcards anywhere; what the operator owns it may create/update/delete; configuration, Secrets,
+ServiceAccounts and Pods are read-only; Events are only created/patched; the serving.kserve.io kinds are never
+created or deleted; status and finalizers subresources; leases, webhook registration and kopf's CRD discovery;
+stable ordering; the full ClusterRole's name.
+"""
+
+from __future__ import annotations
+
+import pytest
+from modelplane.api import rbac
+
+
+def verbs_for(group: str, resource: str) -> set[str]:
+    found: set[str] = set()
+    for rule in rbac.controller_rules():
+        if group in rule["apiGroups"] and resource in rule["resources"]:
+            found |= set(rule["verbs"])
+    return found
+
+
+def test_no_wildcards() -> None:
+    for rule in rbac.controller_rules():
+        for key in ("apiGroups", "resources", "verbs"):
+            assert "*" not in rule[key], rule
+
+
+@pytest.mark.parametrize(
+    ("group", "resource", "expected"),
+    [
+        pytest.param("serving.kserve.io", "inferenceservices", {"get", "list", "watch", "patch", "update"}, id="isvc"),
+        pytest.param("serving.kserve.io", "inferenceservices/status", {"get", "patch", "update"}, id="isvc-status"),
+        pytest.param("serving.kserve.io", "inferenceservices/finalizers", {"update"}, id="isvc-finalizers"),
+        pytest.param("serving.kserve.io", "trainedmodels/status", {"get", "patch", "update"}, id="tm-status"),
+        pytest.param(
+            "serving.kserve.io", "clusterservingruntimes", {"get", "list", "watch", "patch", "update"}, id="csr"
+        ),
+        pytest.param("serving.knative.dev", "services", set(rbac.OWN), id="knative-services"),
+        pytest.param("networking.istio.io", "virtualservices", set(rbac.OWN), id="virtualservices"),
+        pytest.param("apps", "deployments", set(rbac.OWN), id="deployments"),
+        pytest.param("", "services", set(rbac.OWN), id="services"),
+        pytest.param("autoscaling", "horizontalpodautoscalers", set(rbac.OWN), id="hpas"),
+        pytest.param("networking.k8s.io", "ingresses", set(rbac.OWN), id="ingresses"),
+        pytest.param("gateway.networking.k8s.io", "httproutes", set(rbac.OWN), id="httproutes"),
+        pytest.param("", "configmaps", {"get", "list", "watch"}, id="configmaps-read"),
+        pytest.param("", "secrets", {"get", "list", "watch"}, id="secrets-read"),
+        pytest.param("", "serviceaccounts", {"get", "list", "watch"}, id="serviceaccounts-read"),
+        pytest.param("", "pods", {"get", "list", "watch"}, id="pods-read"),
+        pytest.param("", "events", {"create", "patch"}, id="events"),
+        pytest.param(
+            "coordination.k8s.io", "leases", {"create", "get", "list", "patch", "update", "watch"}, id="leases"
+        ),
+        pytest.param(
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+            {"create", "get", "list", "patch", "update", "watch"},
+            id="webhook-registration",
+        ),
+        pytest.param("apiextensions.k8s.io", "customresourcedefinitions", {"get", "list", "watch"}, id="crds-read"),
+        pytest.param("", "nodes", set(), id="no-nodes"),
+        pytest.param("rbac.authorization.k8s.io", "clusterroles", set(), id="no-rbac-escalation"),
+        pytest.param("", "persistentvolumeclaims", set(), id="no-pvcs"),
+    ],
+)
+def test_rule_verbs(group: str, resource: str, expected: set[str]) -> None:
+    assert verbs_for(group, resource) == expected
+
+
+def test_rules_are_sorted_and_each_rule_sorted() -> None:
+    rules = rbac.controller_rules()
+    assert rules == sorted(rules, key=lambda rule: (rule["apiGroups"], rule["resources"]))
+    for rule in rules:
+        assert rule["resources"] == sorted(rule["resources"])
+        assert rule["verbs"] == sorted(rule["verbs"])
+
+
+def test_cluster_role_wraps_the_rules() -> None:
+    role = rbac.controller_cluster_role()
+    assert role["kind"] == "ClusterRole"
+    assert role["metadata"]["name"] == "modelplane-controller"
+    assert role["rules"] == rbac.controller_rules()
