@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-
 from modelplane.runtime import batching, dataplane, errors, messages, model, tensors
 
 

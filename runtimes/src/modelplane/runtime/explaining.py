@@ -7,6 +7,7 @@ inputs), else a single row of zeros. `shap` is the optional `explain` extra and 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,10 @@ def background(item: model.ArrayModel, *, columns: int) -> np.ndarray:
 
 def explain_tabular(*, model: model.ArrayModel, array: np.ndarray) -> dict[str, Any]:
     try:
-        import shap
+        with warnings.catch_warnings():
+            # shap imports matplotlib, whose colormap calls warn of their own future deprecations at import time.
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            import shap
     except ImportError as exc:
         raise errors.InvalidInput("explanations need shap: install modelplane-runtime[explain]") from exc
     explainer = getattr(model, "_shap_explainer", None)

@@ -1,0 +1,94 @@
+"""The model repository: several models, readiness per model (503 while loading, the reason after a failed load),
+load through the loader at run time, reload replacing a model only once the new one is ready, and unload."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from modelplane.runtime import errors, model, repository
+
+
+class Slow(model.Model):
+    def __init__(self, name: str, release: threading.Event, fail: bool = False) -> None:
+        super().__init__(name=name)
+        self.release = release
+        self.fail = fail
+
+    def load(self) -> None:
+        self.release.wait(timeout=10)
+        if self.fail:
+            raise RuntimeError("weights are corrupt")
+        self.ready = True
+
+
+def test_readiness_follows_loading() -> None:
+    async def run() -> None:
+        release = threading.Event()
+        models = repository.ModelRepository(loader=lambda name: Slow(name, release))
+        loading = asyncio.ensure_future(models.load("a"))
+        await asyncio.sleep(0.05)
+        assert models.names() == ["a"]
+        assert not models.is_ready("a")
+        with pytest.raises(errors.ModelNotReady, match="'a' is not ready"):
+            models.get_ready("a")
+        release.set()
+        await loading
+        assert models.get_ready("a").name == "a"
+        assert models.all_ready()
+
+    asyncio.run(run())
+
+
+def test_failed_load_keeps_the_reason() -> None:
+    async def run() -> None:
+        release = threading.Event()
+        release.set()
+        models = repository.ModelRepository(loader=lambda name: Slow(name, release, fail=True))
+        with pytest.raises(errors.ModelLoadError, match="weights are corrupt"):
+            await models.load("bad")
+        assert not models.is_ready("bad")
+        assert not models.all_ready()
+        with pytest.raises(errors.ModelNotReady, match="loading failed: RuntimeError: weights are corrupt"):
+            models.get_ready("bad")
+        await models.unload("bad")
+        with pytest.raises(errors.ModelNotFound):
+            models.get("bad")
+
+    asyncio.run(run())
+
+
+def test_reload_keeps_serving_the_old_model_until_the_new_one_is_ready() -> None:
+    async def run() -> None:
+        first_release, second_release = threading.Event(), threading.Event()
+        first_release.set()
+        releases = iter([first_release, second_release])
+        models = repository.ModelRepository(loader=lambda name: Slow(name, next(releases)))
+        first = await models.load("m")
+        reloading = asyncio.ensure_future(models.load("m"))
+        await asyncio.sleep(0.05)
+        assert models.get_ready("m") is first
+        second_release.set()
+        second = await reloading
+        assert models.get_ready("m") is second
+
+    asyncio.run(run())
+
+
+def test_unknown_and_unload() -> None:
+    async def run() -> None:
+        models = repository.ModelRepository()
+        with pytest.raises(errors.ModelNotFound, match="'x' is not in this server's model repository"):
+            models.get_ready("x")
+        with pytest.raises(errors.ModelNotFound):
+            await models.unload("x")
+        with pytest.raises(errors.InvalidInput, match="without a model directory"):
+            await models.load("x")
+        item = model.Model(name="y")
+        await models.load("y", item=item)
+        assert models.names() == ["y"]
+        await models.unload("y")
+        assert models.names() == []
+
+    asyncio.run(run())
