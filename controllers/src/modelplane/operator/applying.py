@@ -18,7 +18,7 @@ from modelplane.reconcile.observed import Observed, child_key
 from modelplane.reconcile.plan import Plan
 
 HASH_ANNOTATION = "serving.kserve.io/applied-hash"
-OWNED_STATUS = ("url", "address", "components", "conditions", "modelStatus", "observedGeneration", "deploymentMode")
+OWNED_STATUS = ("url", "address", "components", "conditions", "modelStatus", "observedGeneration")
 
 
 def stamped(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ is needed at start-up.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,12 +77,15 @@ class Cluster:
 
     @classmethod
     def connect(cls, *, pool_size: int = 32) -> Cluster:
-        """Connect with the in-cluster ServiceAccount, or else the current kubeconfig context."""
+        """Connect with the in-cluster ServiceAccount, or else the current context of $KUBECONFIG (read now, not
+        when the client library was imported) or ~/.kube/config."""
         configuration = kubernetes.client.Configuration()
         try:
             kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kubernetes.config.ConfigException:
-            kubernetes.config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            kubernetes.config.load_kube_config(
+                config_file=os.environ.get("KUBECONFIG") or None, client_configuration=configuration
+            )  # type: ignore[no-untyped-call]
         configuration.connection_pool_maxsize = pool_size
         return cls(kubernetes.client.ApiClient(configuration))
 

@@ -120,7 +120,7 @@ def reconcile(observed: Observed, config: Config) -> Plan:
         Event(type="Normal", reason="Pruned", message=f"deleted {kind} {name}, no longer wanted")
         for _, kind, name in prune
     )
-    new_status = status.assemble(layout=layout, observed=observed, mode=mode)
+    new_status = status.assemble(layout=layout, observed=observed)
     ready = conditions.is_true(new_status["conditions"], "Ready")
     was_ready = conditions.is_true(_old_status(observed).get("conditions") or [], "Ready")
     if ready != was_ready:

@@ -52,7 +52,7 @@ def model_status(*, predictor_ready: bool, reason: str, message: str) -> dict[st
     return result
 
 
-def assemble(*, layout: Layout, observed: Observed, mode: str) -> dict[str, Any]:
+def assemble(*, layout: Layout, observed: Observed) -> dict[str, Any]:
     """The whole status subresource for one reconcile."""
     previous = (observed.isvc.get("status") or {}).get("conditions") or []
     now = observed.now
@@ -88,7 +88,6 @@ def assemble(*, layout: Layout, observed: Observed, mode: str) -> dict[str, Any]
     predictor = layout.readiness["predictor"]
     result: dict[str, Any] = {
         "observedGeneration": observed.isvc["metadata"].get("generation", 1),
-        "deploymentMode": mode,
         "components": layout.components,
         "conditions": conditions.ordered(found),
         "modelStatus": model_status(predictor_ready=predictor.ok, reason=predictor.reason, message=predictor.message),

@@ -1,0 +1,220 @@
+"""Fixtures of the operator's cluster tests: CRDs installed, the operator running as a process, a namespace per test.
+
+On a failing test the namespace's objects, its events and the operator's log are printed, so a red run explains
+itself. Helpers that wait on the API server are fixtures too (`kube`), since tests import no sibling module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+KUBECTL = ROOT / "bin" / "kubectl"
+CRD_DIRS = (
+    ROOT / "charts" / "modelplane-crds" / "files" / "crds",
+    ROOT / "controllers" / "tests" / "fixtures" / "crds",
+)
+RUNTIMES = """
+apiVersion: serving.kserve.io/v1alpha1
+kind: ClusterServingRuntime
+metadata: {name: e2e-sklearn}
+spec:
+  supportedModelFormats: [{name: sklearn, version: "1", autoSelect: true, priority: 1}]
+  protocolVersions: [v1, v2]
+  containers:
+  - name: kserve-container
+    image: modelplane/runtime:0.1.0
+    args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_host=0.0.0.0"]
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ClusterServingRuntime
+metadata: {name: e2e-tensorflow}
+spec:
+  supportedModelFormats: [{name: tensorflow, version: "2", autoSelect: true}]
+  protocolVersions: [v1, grpc-v1]
+  containers:
+  - name: kserve-container
+    image: tensorflow/serving:2.14.1
+    args: ["--model_name={{.Name}}", "--model_base_path=/mnt/models", "--rest_api_port=8080"]
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run bin/kubectl against the test cluster (KUBECONFIG is set by the kube_cluster fixture)."""
+    return subprocess.run([str(KUBECTL), *args], input=stdin, capture_output=True, text=True, check=check, timeout=120)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def control_plane(kube_cluster: pathlib.Path) -> pathlib.Path:
+    """The local cluster with the CRDs (ours and the test Knative/Istio ones) and two cluster runtimes."""
+    for crd_dir in CRD_DIRS:
+        kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crd_dir))
+        kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(crd_dir))
+    kubectl("apply", "-f", "-", stdin=RUNTIMES)
+    return kube_cluster
+
+
+@pytest.fixture(scope="session")
+def operator_process(control_plane: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
+    """`modelplane operator --register-webhook` as a subprocess; yields the path of its log."""
+    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
+    health = _free_port()
+    webhook = _free_port()
+    env = {**os.environ, "KUBECONFIG": str(control_plane)}
+    command = [
+        sys.executable,
+        "-m",
+        "modelplane.cli",
+        "operator",
+        "--register-webhook",
+        "--webhook-port",
+        str(webhook),
+        "--health-port",
+        str(health),
+        "--verbose",
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the operator exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            registered = kubectl("get", "validatingwebhookconfiguration", "modelplane.serving.kserve.io", check=False)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{health}/healthz", timeout=2) as answer:
+                    healthy = answer.status == 200
+            except OSError:
+                healthy = False
+            if healthy and registered.returncode == 0:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the operator did not become healthy in 60 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield log_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        kubectl(
+            "delete",
+            "validatingwebhookconfiguration",
+            "modelplane.serving.kserve.io",
+            "--ignore-not-found",
+            check=False,
+        )
+
+
+@pytest.fixture
+def namespace(operator_process: pathlib.Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh namespace; on failure, its objects, events and the operator's log are printed."""
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    kubectl("create", "namespace", name)
+    yield name
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        kinds = ",".join(
+            ("inferenceservices", "trainedmodels", "services.serving.knative.dev", "virtualservices", "deployments")
+            + ("services", "hpa", "ingresses", "pods")
+        )
+        print(
+            f"\n===== objects in {name} =====\n" + kubectl("get", kinds, "-n", name, "-o", "yaml", check=False).stdout
+        )
+        print(
+            f"\n===== events in {name} =====\n"
+            + kubectl("get", "events", "-n", name, "--sort-by=.lastTimestamp", check=False).stdout
+        )
+        print(
+            "\n===== operator log (last 200 lines) =====\n"
+            + "\n".join(operator_process.read_text().splitlines()[-200:])
+        )
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+class Kube:
+    """Small waits and reads on the cluster for the journeys (JSON through kubectl, as a user would)."""
+
+    def get(self, kind: str, name: str, *, namespace: str) -> dict[str, Any] | None:
+        result = kubectl("get", kind, name, "-n", namespace, "-o", "json", check=False)
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    def list(self, kind: str, *, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
+        args = ["get", kind, "-n", namespace, "-o", "json"]
+        if selector:
+            args += ["-l", selector]
+        return list(json.loads(kubectl(*args).stdout)["items"])
+
+    def wait_for(self, what: str, probe: Callable[[], Any], *, timeout: float = 60) -> Any:
+        """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = probe()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.5)
+
+    def condition(self, obj: dict[str, Any] | None, type_: str) -> str | None:
+        for condition in ((obj or {}).get("status") or {}).get("conditions") or []:
+            if condition.get("type") == type_:
+                return str(condition.get("status"))
+        return None
+
+    def mark_knative_ready(self, name: str, *, namespace: str, revision: str) -> None:
+        """Do what Knative would: report the Knative Service Ready with `revision` serving all traffic."""
+        ksvc = self.get("services.serving.knative.dev", name, namespace=namespace)
+        assert ksvc is not None, f"Knative Service {name} does not exist"
+        status = {
+            "observedGeneration": ksvc["metadata"]["generation"],
+            "url": f"http://{name}.{namespace}.svc.cluster.local",
+            "latestCreatedRevisionName": revision,
+            "latestReadyRevisionName": revision,
+            "traffic": [{"revisionName": revision, "latestRevision": True, "percent": 100}],
+            "conditions": [{"type": "Ready", "status": "True"}],
+        }
+        kubectl(
+            "patch",
+            "services.serving.knative.dev",
+            name,
+            "-n",
+            namespace,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": status}),
+        )
+
+
+@pytest.fixture
+def kube() -> Kube:
+    """Cluster reads and waits."""
+    return Kube()
