@@ -71,13 +71,12 @@ class Server:
         return self.process.poll() is None
 
 
-@pytest.fixture
-def start_server(tmp_path: pathlib.Path) -> Iterator[Callable[..., Server]]:
+def _servers(directory: pathlib.Path) -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
     def start(*args: str, ready: bool = True, timeout_s: float = 60.0) -> Server:
         http_port, grpc_port = free_port(), free_port()
-        log_path = tmp_path / f"server-{len(started)}.log"
+        log_path = directory / f"server-{len(started)}.log"
         command = [
             sys.executable, "-m", "modelplane.runtime",
             "--http_port", str(http_port), "--grpc_port", str(grpc_port), *args,
@@ -108,3 +107,13 @@ def start_server(tmp_path: pathlib.Path) -> Iterator[Callable[..., Server]]:
             except subprocess.TimeoutExpired:
                 server.process.kill()
                 server.process.wait()
+
+
+@pytest.fixture
+def start_server(tmp_path: pathlib.Path) -> Iterator[Callable[..., Server]]:
+    yield from _servers(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def start_module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    yield from _servers(tmp_path_factory.mktemp("servers"))

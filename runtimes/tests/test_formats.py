@@ -35,7 +35,7 @@ def test_detect_errors(tmp_path: pathlib.Path) -> None:
     with pytest.raises(errors.ModelLoadError, match="does not exist"):
         formats.detect(tmp_path / "missing")
     (tmp_path / "notes.md").write_text("x")
-    with pytest.raises(errors.ModelLoadError, match="no model file recognised .* pass --model_format"):
+    with pytest.raises(errors.ModelLoadError, match=r"no model file recognised .* pass --model_format"):
         formats.detect(tmp_path)
     (tmp_path / "a.joblib").write_bytes(b"")
     (tmp_path / "b.onnx").write_bytes(b"")

@@ -57,5 +57,5 @@ def test_bad_files(tmp_path: pathlib.Path, source: str, message: str) -> None:
 
 
 def test_missing_file(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(errors.ModelLoadError, match="needs .*model.py"):
+    with pytest.raises(errors.ModelLoadError, match=r"needs .*model\.py"):
         custom.build(name="m", model_dir=tmp_path, predictor=None)
