@@ -17,6 +17,7 @@ from modelplane.cli import errors
 # Subcommand name -> module implementing it.
 SUBCOMMANDS = {
     "generate": "modelplane.cli.generate",
+    "get": "modelplane.cli.get",
     "hook": "modelplane.cli.hook",
     "migrate": "modelplane.cli.migrate",
     "sizing": "modelplane.cli.sizing",
