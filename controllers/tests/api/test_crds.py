@@ -5,7 +5,8 @@ isvc`; every schema structural (typed nodes, no references, anyOf only as int-or
 server) and free of preserve-unknown-fields; the JSON form under kubectl's 256 KiB last-applied limit; and the
 schema agreeing with modelplane.api.validation on shape rules (checked with a JSON Schema validator, valid and
 invalid objects alike). A `cluster` test applies every CRD to the local API server and checks that a valid
-InferenceService is stored and an invalid one is rejected with the field named.
+InferenceService is stored and an invalid one is rejected with the field named, and that the examples of
+docs/api.md pass the API server with no field pruned.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import functools
 import json
 import pathlib
+import re
 import subprocess
 from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from modelplane.api import crds, settings, validation
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -226,3 +229,31 @@ def test_crds_apply_and_the_api_server_enforces_their_schema(kube_cluster: pathl
     assert refused.returncode != 0
     assert "spec.predictor.minReplicas" in refused.stderr
     assert "spec.predictor.canaryTrafficPercent" in refused.stderr
+
+
+@pytest.mark.cluster
+def test_docs_examples_are_stored_without_pruning(kube_cluster: pathlib.Path) -> None:
+    """Every example of docs/api.md passes the API server's schema with no field pruned (a server dry run)."""
+    for crd in crds.all_crds():
+        applied = kubectl(
+            kube_cluster,
+            "apply",
+            "--server-side",
+            "--field-manager=modelplane-tests",
+            "--force-conflicts",
+            "-f",
+            "-",
+            stdin=json.dumps(crd),
+        )
+        assert applied.returncode == 0, applied.stderr
+        kubectl(kube_cluster, "wait", "--for=condition=Established", "--timeout=60s", f"crd/{crd['metadata']['name']}")
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    examples = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)]
+    assert examples
+    for index, example in enumerate(examples):
+        example["metadata"]["name"] = f"docs-example-{index}"  # never collides with objects others made
+        if example["kind"] != "ClusterServingRuntime":
+            example["metadata"]["namespace"] = "default"
+        result = kubectl(kube_cluster, "create", "--dry-run=server", "-o", "json", "-f", "-", stdin=json.dumps(example))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["spec"] == example["spec"], f"{example['kind']}: the API server pruned fields"

@@ -5,15 +5,22 @@ replica bounds, containerConcurrency, canaryTrafficPercent, logger mode, protoco
 autoscaler class (KPA, Knative HPA, HPA, KEDA), HPA CPU utilisation range, annotation values, storage URI schemes,
 immutable deployment mode, shape errors (wrong types) with their field paths, serving runtime rules (containers,
 image, duplicate formats and protocols, priority) and TrainedModel rules (parent name, storage URI, framework,
-memory quantity, immutable memory and parent). Each case names the field and a piece of the fix.
+memory quantity, immutable memory and parent). Each case names the field and a piece of the fix. A property test
+feeds arbitrary JSON to all three functions: they always answer with violations, never an exception. The YAML
+examples in docs/api.md pass their kind's validation.
 """
 
 from __future__ import annotations
 
 import copy
+import pathlib
+import re
 from typing import Any
 
+import hypothesis
 import pytest
+import yaml
+from hypothesis import strategies as st
 from modelplane.api import settings, validation
 
 RAW = {"serving.kserve.io/deploymentMode": "RawDeployment"}
@@ -511,3 +518,80 @@ def test_trained_model_update_rules(change: dict[str, str], field: str) -> None:
     assert fields_of(found) == [field]
     assert "cannot change after creation" in found[0].message
     assert validation.validate_trained_model(old, old=copy.deepcopy(old), config=None) == []
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 200) | st.sampled_from(["", "x", "gs://b/m", "v1", "cpu", "-1"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "spec",
+                    "predictor",
+                    "sklearn",
+                    "model",
+                    "containers",
+                    "minReplicas",
+                    "maxReplicas",
+                    "metadata",
+                    "name",
+                    "annotations",
+                    "storageUri",
+                    "modelFormat",
+                    "logger",
+                    "mode",
+                    "transformer",
+                    "explainer",
+                    "art",
+                    "scaleMetric",
+                    "scaleTarget",
+                    "inferenceService",
+                    "memory",
+                    "supportedModelFormats",
+                    "image",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@hypothesis.given(obj=JSON, old=JSON)
+@hypothesis.settings(max_examples=300, deadline=None)
+def test_any_json_gets_violations_never_an_exception(obj: object, old: object) -> None:
+    """The webhook hands these functions whatever the API server sends; they must answer, not crash."""
+    document = obj if isinstance(obj, dict) else {"spec": obj}
+    previous = old if isinstance(old, dict) else None
+    for check in (
+        validation.validate_inference_service,
+        validation.validate_serving_runtime,
+        validation.validate_trained_model,
+    ):
+        found = check(document, old=previous, config=settings.Defaults())
+        assert all(isinstance(violation, validation.Violation) for violation in found)
+        assert all(violation.field and violation.message for violation in found)
+
+
+DOCS = pathlib.Path(__file__).resolve().parents[3] / "docs" / "api.md"
+CHECKS = {
+    "InferenceService": validation.validate_inference_service,
+    "ServingRuntime": validation.validate_serving_runtime,
+    "ClusterServingRuntime": validation.validate_serving_runtime,
+    "TrainedModel": validation.validate_trained_model,
+}
+
+
+def test_examples_in_the_api_docs_are_valid() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+    documents = [yaml.safe_load(block) for block in blocks]
+    assert sorted(document["kind"] for document in documents) == [
+        "ClusterServingRuntime",
+        "InferenceService",
+        "TrainedModel",
+    ]
+    for document in documents:
+        assert CHECKS[document["kind"]](document, old=None, config=settings.Defaults()) == [], document["kind"]
