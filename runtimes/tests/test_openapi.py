@@ -133,7 +133,7 @@ DATATYPES = ["BOOL", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT
 def _tensor_mutations() -> st.SearchStrategy[dict[str, Any]]:
     base = {"name": "input-0", "shape": [2, 4], "datatype": "FP64", "data": [x for row in IRIS for x in row]}
     return st.one_of(
-        st.text(max_size=6).filter(lambda t: t not in DATATYPES + ["BYTES"]).map(lambda t: {**base, "datatype": t}),
+        st.text(max_size=6).filter(lambda t: t not in [*DATATYPES, "BYTES"]).map(lambda t: {**base, "datatype": t}),
         st.lists(st.integers(min_value=-5, max_value=9), max_size=3)
         .filter(lambda shape: shape != [2, 4] and shape != [8] and shape != [1, 8])
         .map(lambda shape: {**base, "shape": shape}),

@@ -1,0 +1,52 @@
+"""The command line: KServe's flag names map onto Settings with the documented defaults (127.0.0.1, 8080/8081,
+16 MiB), and nonsense values are rejected with a message naming the flag."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+from modelplane.runtime import __main__ as cli
+
+
+def test_defaults_and_flags(tmp_path: pathlib.Path) -> None:
+    config = cli.parse(["--model_name", "iris", "--model_dir", str(tmp_path)])
+    assert config.http_host == "127.0.0.1"
+    assert (config.http_port, config.grpc_port) == (8080, 8081)
+    assert config.max_batch_size is None
+    assert config.max_body_bytes == 16 * 1024 * 1024
+    config = cli.parse(
+        ["--model_name", "iris", "--model_dir", str(tmp_path), "--model_format", "sklearn", "--http_host", "0.0.0.0",
+         "--max_batch_size", "32", "--max_latency_ms", "5", "--logger_url", "http://sink/", "--logger_mode", "request",
+         "--isvc_name", "a", "--isvc_namespace", "b", "--component", "transformer", "--predictor_host", "p:80"]
+    )  # fmt: skip
+    assert config.model_format == "sklearn"
+    assert config.max_batch_size == 32
+    assert config.max_latency_ms == 5.0
+    assert config.logger_mode == "request"
+    assert config.predictor_host == "p:80"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model_name", "m"], "give --model_dir"),
+        (["--model_name", "m", "--model_dir", "d", "--max_batch_size", "0"], "--max_batch_size must be at least 1"),
+        (["--model_name", "m", "--model_dir", "d", "--max_latency_ms", "0"], "--max_latency_ms must be positive"),
+        (["--model_name", "m", "--model_dir", "d", "--http_port", "70000"], "--http_port must be 0..65535"),
+        (["--model_name", "m", "--model_dir", "d", "--model_format", "pmml"], "invalid choice: 'pmml'"),
+        (["--model_name", "m", "--model_dir", "d", "--max_body_bytes", "10"], "at least 1024"),
+    ],
+)
+def test_rejects(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.parse(args)
+    assert message in capsys.readouterr().err
+
+
+def test_bad_logger_url_is_a_clean_error(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(
+        ["--model_name", "m", "--model_dir", str(tmp_path), "--logger_url", "not-a-url", "--http_port", "0"]
+    )
+    assert code == 2
+    assert "not an http(s) URL" in capsys.readouterr().err
