@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "hook": "modelplane.cli.hook",
     "migrate": "modelplane.cli.migrate",
     "sizing": "modelplane.cli.sizing",
+    "tune-batching": "modelplane.cli.tunebatching",
     "operator": "modelplane.cli.operator",
 }
 

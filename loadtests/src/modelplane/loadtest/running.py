@@ -105,6 +105,8 @@ def run(settings: RunSettings) -> Outcome:
         stopped = watcher.watch(started=started)
     finally:
         runner.quit()
+        # One more turn of locust's CSV writer, so its files hold the final counts.
+        gevent.sleep(locust.stats.CSV_STATS_INTERVAL_SEC + 0.1)
         gevent.killall(background)
         writer.close_files()
     ran_s = min(time.perf_counter(), watcher.profile_end) - state.t0
@@ -170,7 +172,7 @@ class _Watcher:
             if now - started >= settings.max_run_time_s:
                 self.profile_end = now
                 return f"time bound ({settings.max_run_time_s:g} s)"
-            if state.budget.taken >= state.budget.limit and state.in_flight == 0:
+            if state.budget.taken >= state.budget.limit and len(state.samples) >= state.budget.taken:
                 self.profile_end = min(self.profile_end, now)
                 return f"request bound ({state.budget.limit})"
             if elapsed >= settings.profile.duration_s:
