@@ -75,6 +75,10 @@ VALID_ISVCS = [
     pytest.param(isvc(sklearn(scaleMetric="cpu", scaleTarget=80), annotations=RAW), id="hpa-cpu-80"),
     pytest.param(isvc(sklearn(scaleMetric="memory", scaleTarget=500), annotations=RAW), id="hpa-memory-any-target"),
     pytest.param(
+        isvc(sklearn(scaleMetric="cpu", scaleMetricType="AverageValue", scaleTarget=500), annotations=RAW),
+        id="hpa-cpu-average-value",
+    ),
+    pytest.param(
         isvc(sklearn(scaleMetric="cpu"), annotations={"autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev"}),
         id="knative-hpa-cpu",
     ),

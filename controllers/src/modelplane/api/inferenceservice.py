@@ -59,6 +59,8 @@ class LoggerSpec(ApiModel):
     """What to log: `all` (default), `request` or `response`."""
     metadata_headers: list[str] | None = None
     """Request headers copied into the CloudEvent."""
+    metadata_annotations: list[str] | None = None
+    """InferenceService annotations copied into the CloudEvent."""
 
 
 class Batcher(ApiModel):
@@ -83,6 +85,8 @@ class ComponentExtensionSpec(ApiModel):
     """The per-replica target of `scaleMetric` the autoscaler keeps to."""
     scale_metric: ScaleMetric | None = None
     """What the autoscaler measures: concurrency or rps (Knative KPA), cpu or memory (HPA)."""
+    scale_metric_type: Literal["Utilization", "AverageValue", "Value"] | None = None
+    """How an HPA reads `scaleTarget`: a utilisation percentage (default for cpu) or an absolute value."""
     container_concurrency: int | None = Field(default=None, ge=0)
     """The most requests one replica handles at once; 0 means no limit."""
     timeout: int | None = Field(default=None, ge=1)
@@ -95,6 +99,8 @@ class ComponentExtensionSpec(ApiModel):
     """Labels added to the component's pods."""
     annotations: dict[str, str] | None = None
     """Annotations added to the component's pods (and Knative revision)."""
+    deployment_strategy: k8s.DeploymentStrategy | None = None
+    """How the Deployment rolls out new pods (Raw mode)."""
 
 
 class StorageSpec(ApiModel):
@@ -279,6 +285,9 @@ class InferenceServiceStatus(ApiModel):
     address: Addressable | None = None
     components: dict[str, ComponentStatus] | None = None
     model_status: ModelStatus | None = None
+    deployment_mode: str | None = None
+    serving_runtime_name: str | None = None
+    cluster_serving_runtime_name: str | None = None
 
 
 class InferenceService(ApiModel):

@@ -13,6 +13,20 @@ from modelplane.api.base import ApiModel, IntOrString, Quantity
 from pydantic import Field
 
 
+class RollingUpdateDeployment(ApiModel):
+    """How many pods a rolling update may take down or add at once."""
+
+    max_unavailable: IntOrString | None = None
+    max_surge: IntOrString | None = None
+
+
+class DeploymentStrategy(ApiModel):
+    """How a Deployment replaces its pods (Raw mode)."""
+
+    type: Literal["Recreate", "RollingUpdate"] | None = None
+    rolling_update: RollingUpdateDeployment | None = None
+
+
 class ObjectReference(ApiModel):
     """A reference to an object in the same namespace, by name."""
 
@@ -217,6 +231,20 @@ class SecurityContext(ApiModel):
     seccomp_profile: SeccompProfile | None = None
 
 
+class ContainerResizePolicy(ApiModel):
+    """Whether resizing a resource restarts the container."""
+
+    resource_name: str
+    restart_policy: str
+
+
+class VolumeDevice(ApiModel):
+    """A raw block volume exposed to a container."""
+
+    name: str
+    device_path: str
+
+
 class Container(ApiModel):
     """A container of a pod, as in core/v1."""
 
@@ -241,6 +269,9 @@ class Container(ApiModel):
     stdin: bool | None = None
     stdin_once: bool | None = None
     tty: bool | None = None
+    restart_policy: str | None = None
+    resize_policy: list[ContainerResizePolicy] | None = None
+    volume_devices: list[VolumeDevice] | None = None
 
 
 class KeyToPath(ApiModel):
@@ -504,6 +535,32 @@ class HostAlias(ApiModel):
     hostnames: list[str] | None = None
 
 
+class PodReadinessGate(ApiModel):
+    """A pod condition that must be true for the pod to be ready."""
+
+    condition_type: str
+
+
+class PodOS(ApiModel):
+    """The operating system the pod needs."""
+
+    name: str
+
+
+class PodSchedulingGate(ApiModel):
+    """A gate that holds the pod back from scheduling until removed."""
+
+    name: str
+
+
+class PodResourceClaim(ApiModel):
+    """A dynamic resource claim the pod's containers may use."""
+
+    name: str
+    resource_claim_name: str | None = None
+    resource_claim_template_name: str | None = None
+
+
 class PodSpecFields(ApiModel):
     """The pod-spec fields a component accepts beside its containers (KServe inlines core/v1 PodSpec)."""
 
@@ -538,3 +595,10 @@ class PodSpecFields(ApiModel):
     preemption_policy: str | None = None
     topology_spread_constraints: list[TopologySpreadConstraint] | None = None
     set_hostname_as_fqdn: bool | None = Field(default=None, alias="setHostnameAsFQDN")
+    hostname_override: str | None = None
+    host_users: bool | None = None
+    os: PodOS | None = None
+    overhead: dict[str, Quantity] | None = None
+    readiness_gates: list[PodReadinessGate] | None = None
+    scheduling_gates: list[PodSchedulingGate] | None = None
+    resource_claims: list[PodResourceClaim] | None = None

@@ -328,7 +328,14 @@ def _component_violations(
                     f"{' or '.join(allowed)}, or change the autoscaler class",
                 )
             )
-        if autoscaler != "kpa" and metric in (None, "cpu") and target is not None and not 1 <= target <= 100:
+        utilisation = component.get("scaleMetricType") in (None, "Utilization")
+        if (
+            autoscaler != "kpa"
+            and metric in (None, "cpu")
+            and utilisation
+            and target is not None
+            and not 1 <= target <= 100
+        ):
             found.append(
                 Violation(
                     f"{field}.scaleTarget",
