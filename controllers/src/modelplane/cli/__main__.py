@@ -23,6 +23,8 @@ SUBCOMMANDS = {
     "sizing": "modelplane.cli.sizing",
     "tune-batching": "modelplane.cli.tunebatching",
     "operator": "modelplane.cli.operator",
+    "dev-node": "modelplane.cli.devnode",
+    "dev-ingress": "modelplane.cli.devingress",
 }
 
 
