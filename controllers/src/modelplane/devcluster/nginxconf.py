@@ -28,7 +28,13 @@ class Listen:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "${dollar}") + '"'
+    """A quoted nginx string whose `$` stays literal (for values: headers, response bodies)."""
+    return _quote_pattern(text.replace("$", "${dollar}"))
+
+
+def _quote_pattern(text: str) -> str:
+    """A quoted nginx string for regular expressions and rewrite targets, where `$` keeps its meaning."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def server_weights(backends: tuple[routes.Backend, ...]) -> list[tuple[str, int]]:
@@ -49,11 +55,11 @@ def _location(route: routes.Route) -> str:
     if route.kind == "exact":
         return f"location = {_quote(route.path)}"
     if route.kind == "regex":
-        return f"location ~ {_quote(route.path)}"
+        return f"location ~ {_quote_pattern(route.path)}"
     path = route.path.rstrip("/")
     if not path:
         return "location /"
-    return f"location ~ {_quote('^' + _regex_escape(path) + '(/|$)')}"
+    return f"location ~ {_quote_pattern('^' + _regex_escape(path) + '(/|$)')}"
 
 
 def _regex_escape(text: str) -> str:
@@ -77,9 +83,8 @@ def _route_block(route: routes.Route, *, upstream: str) -> list[str]:
     if route.prefix_rewrite and route.kind == "prefix":
         prefix = route.path.rstrip("/")
         target = route.prefix_rewrite.rstrip("/")
-        lines.append(
-            f"            rewrite {_quote('^' + _regex_escape(prefix) + '/?(.*)$')} {_quote(target + '/$1')} break;"
-        )
+        pattern = _quote_pattern("^" + _regex_escape(prefix) + "/?(.*)$")
+        lines.append(f"            rewrite {pattern} {_quote_pattern(target + '/$1')} break;")
     host = _quote(route.host_rewrite) if route.host_rewrite else "$host"
     lines.append(f"            proxy_set_header Host {host};")
     for name, value in route.set_headers:
