@@ -59,7 +59,14 @@ def _free_port() -> int:
 
 def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run bin/kubectl against the test cluster (KUBECONFIG is set by the kube_cluster fixture)."""
-    return subprocess.run([str(KUBECTL), *args], input=stdin, capture_output=True, text=True, check=check, timeout=120)
+    return subprocess.run(
+        [str(KUBECTL), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -105,7 +112,12 @@ def operator_process(control_plane: pathlib.Path, tmp_path_factory: pytest.TempP
         while True:
             if process.poll() is not None:
                 pytest.fail(f"the operator exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            registered = kubectl("get", "validatingwebhookconfiguration", "modelplane.serving.kserve.io", check=False)
+            registered = kubectl(
+                "get",
+                "validatingwebhookconfiguration",
+                "modelplane.serving.kserve.io",
+                check=False,
+            )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{health}/healthz", timeout=2) as answer:
                     healthy = answer.status == 200
@@ -142,9 +154,15 @@ def namespace(operator_process: pathlib.Path, request: pytest.FixtureRequest) ->
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         kinds = ",".join(
-            ("inferenceservices", "trainedmodels", "services.serving.knative.dev", "virtualservices", "deployments")
-            + ("services", "hpa", "ingresses", "pods")
+            (
+                "inferenceservices",
+                "trainedmodels",
+                "services.serving.knative.dev",
+                "virtualservices",
+                "deployments",
+            )
         )
+        kinds += ",services,hpa,ingresses,pods"
         print(
             f"\n===== objects in {name} =====\n" + kubectl("get", kinds, "-n", name, "-o", "yaml", check=False).stdout
         )
@@ -171,6 +189,10 @@ class Kube:
         if selector:
             args += ["-l", selector]
         return list(json.loads(kubectl(*args).stdout)["items"])
+
+    def apply(self, manifest: str) -> subprocess.CompletedProcess[str]:
+        """`kubectl apply` a manifest (YAML or JSON) as a user would; the result, which the test checks."""
+        return kubectl("apply", "-f", "-", stdin=manifest, check=False)
 
     def wait_for(self, what: str, probe: Callable[[], Any], *, timeout: float = 60) -> Any:
         """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` seconds."""

@@ -49,8 +49,15 @@ def _sdk_create(kubeconfig: pathlib.Path, *, name: str, namespace: str) -> KServ
 
 def _children_versions(kube: Any, *, name: str, namespace: str) -> dict[str, str]:
     versions = {}
-    for kind in ("services.serving.knative.dev", "virtualservices.v1beta1.networking.istio.io"):
-        for obj in kube.list(kind, namespace=namespace, selector=f"serving.kserve.io/inferenceservice={name}"):
+    for kind in (
+        "services.serving.knative.dev",
+        "virtualservices.v1beta1.networking.istio.io",
+    ):
+        for obj in kube.list(
+            kind,
+            namespace=namespace,
+            selector=f"serving.kserve.io/inferenceservice={name}",
+        ):
             versions[f"{kind}/{obj['metadata']['name']}"] = obj["metadata"]["resourceVersion"]
     return versions
 
@@ -61,11 +68,19 @@ def test_sdk_isvc_gets_knative_service_and_route_then_turns_ready(
     client = _sdk_create(control_plane, name="sklearn-iris", namespace=namespace)
     ksvc = kube.wait_for(
         "the Knative Service",
-        lambda: kube.get("services.serving.knative.dev", "sklearn-iris-predictor", namespace=namespace),
+        lambda: kube.get(
+            "services.serving.knative.dev",
+            "sklearn-iris-predictor",
+            namespace=namespace,
+        ),
     )
     vs = kube.wait_for(
         "the VirtualService",
-        lambda: kube.get("virtualservices.v1beta1.networking.istio.io", "sklearn-iris", namespace=namespace),
+        lambda: kube.get(
+            "virtualservices.v1beta1.networking.istio.io",
+            "sklearn-iris",
+            namespace=namespace,
+        ),
     )
     annotations = ksvc["spec"]["template"]["metadata"]["annotations"]
     assert annotations["autoscaling.knative.dev/class"] == "kpa.autoscaling.knative.dev"
@@ -73,7 +88,11 @@ def test_sdk_isvc_gets_knative_service_and_route_then_turns_ready(
     assert vs["spec"]["hosts"][0] == f"sklearn-iris-{namespace}.example.com"
     assert kube.condition(kube.get("inferenceservice", "sklearn-iris", namespace=namespace), "Ready") == "False"
 
-    kube.mark_knative_ready("sklearn-iris-predictor", namespace=namespace, revision="sklearn-iris-predictor-00001")
+    kube.mark_knative_ready(
+        "sklearn-iris-predictor",
+        namespace=namespace,
+        revision="sklearn-iris-predictor-00001",
+    )
 
     ready = kube.wait_for(
         "the InferenceService to turn Ready",
@@ -99,7 +118,8 @@ def test_second_reconcile_of_unchanged_object_writes_nothing(
     )
     kube.mark_knative_ready("steady-predictor", namespace=namespace, revision="steady-predictor-00001")
     kube.wait_for(
-        "Ready", lambda: kube.condition(kube.get("inferenceservice", "steady", namespace=namespace), "Ready") == "True"
+        "Ready",
+        lambda: kube.condition(kube.get("inferenceservice", "steady", namespace=namespace), "Ready") == "True",
     )
     before_isvc = kube.get("inferenceservice", "steady", namespace=namespace)
     before_children = _children_versions(kube, name="steady", namespace=namespace)
