@@ -13,7 +13,15 @@ import inspect
 from typing import Any
 
 import numpy as np
-from modelplane.runtime import batching, errors, messages, metrics, model, repository, tensors
+from modelplane.runtime import (
+    batching,
+    errors,
+    messages,
+    metrics,
+    model,
+    repository,
+    tensors,
+)
 
 
 class DataPlane:
@@ -28,6 +36,7 @@ class DataPlane:
         self._batch = batch
         self._metrics = metrics_sink
         self._batchers: dict[str, tuple[model.Model, batching.Batcher]] = {}
+        self._direct: dict[str, tuple[model.Model, batching.PredictFn, bool]] = {}
 
     async def infer(self, request: messages.InferRequest) -> messages.InferResponse:
         item = self.models.get_ready(request.model_name)
@@ -39,13 +48,21 @@ class DataPlane:
                 )
         if self._batch is not None:
             response = await self._batcher(item, self._batch).submit(request)
-        elif batching.is_async(item):
-            if item.run_in_thread:
-                response = await asyncio.to_thread(predict_fn(item), request)
-            else:
-                response = await predict_fn(item)(request)
         else:
-            response = predict_fn(item)(request)
+            found = self._direct.get(item.name)
+            if found is None or found[0] is not item:
+                found = self._direct[item.name] = (
+                    item,
+                    predict_fn(item),
+                    batching.is_async(item),
+                )
+            predict, awaited = found[1], found[2]
+            if not awaited:
+                response = predict(request)
+            elif item.run_in_thread:
+                response = await asyncio.to_thread(predict, request)
+            else:
+                response = await predict(request)
         if type(item).postprocess is not model.Model.postprocess:
             response = as_response(item, await _guarded(item, item.postprocess, response, request))
         if request.id is not None and response.id is None:
@@ -98,7 +115,9 @@ def predict_fn(item: model.Model) -> batching.PredictFn:
     """The model's predict, with its result made an InferResponse and foreign exceptions made InferenceError."""
     if batching.is_async(item) and not item.run_in_thread:
 
-        async def predict_async(request: messages.InferRequest) -> messages.InferResponse:
+        async def predict_async(
+            request: messages.InferRequest,
+        ) -> messages.InferResponse:
             return as_response(item, await _guarded(item, item.predict, request))
 
         return predict_async

@@ -124,7 +124,7 @@ class InferenceService:
         started = time.perf_counter()
         code = 200
         name = request.model_name
-        self._metrics.in_flight.inc()
+        self._metrics.in_flight += 1
         try:
             internal = grpc_v2.decode(request)
             logger = self._payloads
@@ -155,7 +155,7 @@ class InferenceService:
             log.exception("unexpected error in ModelInfer")
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
         finally:
-            self._metrics.in_flight.dec()
+            self._metrics.in_flight -= 1
             self._metrics.observe(
                 model=name if name in self._plane.models else "-",
                 protocol="grpc-v2",

@@ -150,7 +150,7 @@ class HttpApp:
         _require(method, "POST", scope["path"])
         started = time.perf_counter()
         code = 200
-        self._metrics.in_flight.inc()
+        self._metrics.in_flight += 1
         try:
             body = await _read_body(scope, receive, self._settings.max_body_bytes)
             request = v1.decode(body=body, model_name=name)
@@ -166,7 +166,7 @@ class HttpApp:
             code = status_of(exc)
             raise
         finally:
-            self._metrics.in_flight.dec()
+            self._metrics.in_flight -= 1
             self._metrics.observe(
                 model=name if name in self._plane.models else "-",
                 protocol="v1",
@@ -202,7 +202,7 @@ class HttpApp:
         _require(method, "POST", scope["path"])
         started = time.perf_counter()
         code = 200
-        self._metrics.in_flight.inc()
+        self._metrics.in_flight += 1
         try:
             body = await _read_body(scope, receive, self._settings.max_body_bytes)
             request = v2.decode(body=body, model_name=name, model_version=version, header_length=_header_length(scope))
@@ -216,7 +216,7 @@ class HttpApp:
             code = status_of(exc)
             raise
         finally:
-            self._metrics.in_flight.dec()
+            self._metrics.in_flight -= 1
             self._metrics.observe(
                 model=name if name in self._plane.models else "-",
                 protocol="v2",

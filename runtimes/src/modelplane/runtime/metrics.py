@@ -1,71 +1,144 @@
 """Prometheus metrics of the model server, in a registry of its own (no global state at import time).
 
 Request count, error count and latency by model and protocol; batch size and queue depth per model; requests in
-flight. Label children are cached so the hot path costs a dict lookup and an observe.
+flight. The hot path only bumps plain Python counters (a dict lookup, an add and a bisect for the histogram
+bucket); a custom collector turns them into Prometheus metric families when `/metrics` is scraped.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterator
 from typing import Any
 
 import prometheus_client
+from prometheus_client import core
 
-_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0)
+
+
+class _Histogram:
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.total += value
+
+    def buckets(self) -> list[tuple[str, float]]:
+        out, running = [], 0
+        for bound, count in zip((*self.bounds, float("inf")), self.counts, strict=True):
+            running += count
+            out.append(("+Inf" if bound == float("inf") else repr(bound), float(running)))
+        return out
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = prometheus_client.CollectorRegistry(auto_describe=True)
-        self._requests = prometheus_client.Counter(
-            "modelplane_requests", "Inference requests answered", ["model", "protocol"], registry=self.registry
-        )
-        self._errors = prometheus_client.Counter(
-            "modelplane_request_errors",
-            "Inference requests answered with an error",
-            ["model", "protocol", "code"],
-            registry=self.registry,
-        )
-        self._latency = prometheus_client.Histogram(
-            "modelplane_request_duration_seconds",
-            "Time from request read to response ready",
-            ["model", "protocol"],
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self._batch = prometheus_client.Histogram(
-            "modelplane_batch_size",
-            "Requests merged into one predict call",
-            ["model"],
-            buckets=_BATCH_BUCKETS,
-            registry=self.registry,
-        )
-        self._queue = prometheus_client.Gauge(
-            "modelplane_queue_depth", "Requests waiting for a busy model", ["model"], registry=self.registry
-        )
-        self.in_flight = prometheus_client.Gauge(
-            "modelplane_requests_in_flight", "Inference requests being served", registry=self.registry
-        )
-        self._children: dict[tuple[str, ...], Any] = {}
-
-    def _child(self, metric: Any, *labels: str) -> Any:
-        key = (metric._name, *labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
+        self._requests: dict[tuple[str, str], int] = {}
+        self._errors: dict[tuple[str, str, str], int] = {}
+        self._latency: dict[tuple[str, str], _Histogram] = {}
+        self._batch: dict[str, _Histogram] = {}
+        self._queue: dict[str, int] = {}
+        self.in_flight = 0
+        self.registry.register(_Collector(self))
 
     def observe(self, *, model: str, protocol: str, seconds: float, code: int) -> None:
-        self._child(self._requests, model, protocol).inc()
-        self._child(self._latency, model, protocol).observe(seconds)
+        key = (model, protocol)
+        self._requests[key] = self._requests.get(key, 0) + 1
+        histogram = self._latency.get(key)
+        if histogram is None:
+            histogram = self._latency[key] = _Histogram(LATENCY_BUCKETS)
+        histogram.observe(seconds)
         if code >= 400:
-            self._child(self._errors, model, protocol, str(code)).inc()
+            error_key = (model, protocol, str(code))
+            self._errors[error_key] = self._errors.get(error_key, 0) + 1
 
     def batch_size(self, model: str, size: int) -> None:
-        self._child(self._batch, model).observe(size)
+        histogram = self._batch.get(model)
+        if histogram is None:
+            histogram = self._batch[model] = _Histogram(BATCH_BUCKETS)
+        histogram.observe(size)
 
     def queue_depth(self, model: str, depth: int) -> None:
-        self._child(self._queue, model).set(depth)
+        self._queue[model] = depth
 
     def render(self) -> bytes:
         return prometheus_client.generate_latest(self.registry)
+
+
+class _Collector:
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        m = self._metrics
+        requests = core.CounterMetricFamily(
+            "modelplane_requests",
+            "Inference requests answered",
+            labels=["model", "protocol"],
+        )
+        for (model, protocol), count in sorted(m._requests.items()):
+            requests.add_metric([model, protocol], count)
+        yield requests
+        errors = core.CounterMetricFamily(
+            "modelplane_request_errors",
+            "Inference requests answered with an error",
+            labels=["model", "protocol", "code"],
+        )
+        for labels, count in sorted(m._errors.items()):
+            errors.add_metric(list(labels), count)
+        yield errors
+        latency = core.HistogramMetricFamily(
+            "modelplane_request_duration_seconds",
+            "Time from request read to response ready",
+            labels=["model", "protocol"],
+        )
+        for (model, protocol), histogram in sorted(m._latency.items()):
+            latency.add_metric([model, protocol], histogram.buckets(), histogram.total)
+        yield latency
+        batch = core.HistogramMetricFamily(
+            "modelplane_batch_size",
+            "Requests merged into one predict call",
+            labels=["model"],
+        )
+        for model, histogram in sorted(m._batch.items()):
+            batch.add_metric([model], histogram.buckets(), histogram.total)
+        yield batch
+        queue = core.GaugeMetricFamily(
+            "modelplane_queue_depth",
+            "Requests waiting for a busy model",
+            labels=["model"],
+        )
+        for model, depth in sorted(m._queue.items()):
+            queue.add_metric([model], depth)
+        yield queue
+        yield core.GaugeMetricFamily(
+            "modelplane_requests_in_flight",
+            "Inference requests being served",
+            value=m.in_flight,
+        )
