@@ -37,6 +37,7 @@ $(VENV)/.installed: requirements-dev.txt runtimes/pyproject.toml controllers/pyp
 .PHONY: tools
 tools: ## Build the pinned tools (helm, kustomize, kubectl, kube-*, etcd, kwok) into bin/; cached per version.
 	@hack/install-tools.sh
+	@hack/install-nginx.sh
 
 ##@ Develop
 
@@ -114,6 +115,22 @@ cluster-down: ## Stop the local control plane and remove its files.
 .PHONY: kubeconfig
 kubeconfig: ## Print the absolute path of the local cluster's kubeconfig.
 	@hack/cluster.sh kubeconfig
+
+.PHONY: node-up
+node-up: venv cluster-up ## Start the local process node: pods of modelplane/* images run as local processes (root).
+	@hack/local-node.sh up
+
+.PHONY: node-down
+node-down: ## Stop the local process node and its pods' processes.
+	@hack/local-node.sh down
+
+.PHONY: ingress-up
+ingress-up: venv cluster-up ## Start the local ingress: nginx on 127.0.0.1:8088 routing Ingress/HTTPRoute/VirtualService.
+	@hack/local-ingress.sh up
+
+.PHONY: ingress-down
+ingress-down: ## Stop the local ingress.
+	@hack/local-ingress.sh down
 
 ##@ Control plane
 
