@@ -26,12 +26,13 @@ help: ## Show this list of targets.
 .PHONY: venv
 venv: $(VENV)/.installed ## Create .venv/ (Python 3.11) with both distributions installed editable and the dev tools.
 
-$(VENV)/.installed: requirements-dev.txt runtimes/pyproject.toml controllers/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt runtimes/pyproject.toml controllers/pyproject.toml loadtests/pyproject.toml
 	@echo "[venv] creating $(VENV) with $(PYTHON)"
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@echo "[venv] installing the runtime, the controllers and the dev tools (pip shows progress)"
-	@$(PY) -m pip install --progress-bar on -r requirements-dev.txt -e 'runtimes[dev]' -e 'controllers[dev]'
+	@$(PY) -m pip install --progress-bar on -r requirements-dev.txt -e 'runtimes[dev]' -e 'controllers[dev]' \
+	  -e 'loadtests[dev]'
 	@touch $@
 
 .PHONY: tools
@@ -45,7 +46,7 @@ tools: ## Build the pinned tools (helm, kustomize, kubectl, kube-*, etcd, kwok) 
 lint: venv ## Run ruff, mypy and the import-linter contracts (read-only).
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy runtimes/src controllers/src
+	$(VENV)/bin/mypy runtimes/src controllers/src loadtests/src
 	$(VENV)/bin/lint-imports
 
 .PHONY: fmt
@@ -145,3 +146,37 @@ install: ## Apply the generated CRDs and the test Knative/Istio CRDs to the curr
 .PHONY: run
 run: venv ## Run the controller and its webhook in the foreground against the current kubeconfig's cluster.
 	$(VENV)/bin/modelplane operator --register-webhook $(RUN_ARGS)
+
+##@ Benchmarks
+
+LOADTEST_OUT ?= $(ROOT)/.work/loadtest
+PROTOCOL ?= v1
+SHAPE ?= step
+LOADTEST_ARGS ?=
+
+.PHONY: loadtest
+loadtest: venv ## One bounded open-loop run: URL=http://127.0.0.1:PORT MODEL=NAME PAYLOAD=FILE [SHAPE=step|spike|ramp|diurnal PROTOCOL=v1|v2 LOADTEST_ARGS=...].
+	@[ -n "$(URL)" ] && [ -n "$(MODEL)" ] && [ -n "$(PAYLOAD)" ] || { echo "loadtest: give URL=..., MODEL=... and PAYLOAD=... (e.g. loadtests/payloads/iris-v1.json)" >&2; exit 2; }
+	$(VENV)/bin/modelplane-loadtest run --url "$(URL)" --model "$(MODEL)" --protocol $(PROTOCOL) \
+	  --payload-file "$(PAYLOAD)" --shape $(SHAPE) --out $(LOADTEST_OUT)/$(SHAPE) $(LOADTEST_ARGS)
+	@echo "report: make loadtest-report RUN=$(LOADTEST_OUT)/$(SHAPE)"
+
+.PHONY: loadtest-peers
+loadtest-peers: ## Install MLServer 1.7.1 into .work/peers/mlserver (its fixed batcher is a batching-benchmark configuration).
+	@loadtests/install-peers.sh
+
+.PHONY: loadtest-batching
+loadtest-batching: venv loadtest-peers ## Batching benchmark (minutes): off, fixed and adaptive batchers x offered load, sklearn and onnx models.
+	$(VENV)/bin/modelplane-loadtest batching --model sklearn --out $(LOADTEST_OUT)/batching $(LOADTEST_ARGS)
+	$(VENV)/bin/modelplane-loadtest batching --model onnx --configs off,adaptive:8:5,adaptive:32:50 \
+	  --out $(LOADTEST_OUT)/batching $(LOADTEST_ARGS)
+
+.PHONY: loadtest-scaling
+loadtest-scaling: venv ## Scaling benchmark (minutes): 1, 2 and 4 runtime replicas behind nginx x offered load.
+	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --out $(LOADTEST_OUT)/scaling $(LOADTEST_ARGS)
+
+.PHONY: loadtest-report
+loadtest-report: venv ## Markdown + PNG report of a run: RUN=<csv prefix> (several: RUN="a b" compares them) [REPORT_DIR=...].
+	@[ -n "$(RUN)" ] || { echo "loadtest-report: give RUN=<csv prefix of a run>, e.g. RUN=$(LOADTEST_OUT)/step" >&2; exit 2; }
+	$(VENV)/bin/modelplane-loadtest report $(foreach run,$(RUN),--run $(run)) \
+	  --out $(or $(REPORT_DIR),$(dir $(firstword $(RUN)))report) --name $(notdir $(firstword $(RUN)))

@@ -141,7 +141,7 @@ def _read(path: pathlib.Path, *, name: str | None) -> tuple[Any, list[Any], int]
 def _measure(args: argparse.Namespace, *, size: int) -> Any:
     from modelplane import batchtuning
     from modelplane.loadtest import errors as loadtest_errors
-    from modelplane.loadtest import results
+    from modelplane.loadtest import results as loadtest_results
 
     with tempfile.TemporaryDirectory(prefix="modelplane-tune-") as folder:
         prefix = pathlib.Path(folder) / f"size-{size}"
@@ -162,7 +162,7 @@ def _measure(args: argparse.Namespace, *, size: int) -> Any:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise errors.CliError(f"measuring batch size {size} failed: {last}")
         try:
-            rows = results.read(pathlib.Path(f"{prefix}_levels.csv"))
+            rows = loadtest_results.read(pathlib.Path(f"{prefix}_levels.csv"))
         except loadtest_errors.LoadTestError as error:
             raise errors.CliError(f"measuring batch size {size} left no results: {error}") from error
     if not rows or rows[0].sent == 0:
