@@ -64,6 +64,7 @@ class Web:
         self.files: dict[str, WebFile] = {}
         self.statuses: dict[str, int] = {}
         self.required_header: tuple[str, str] | None = None
+        self.delay_s = 0.0
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self.url = ""
@@ -92,6 +93,8 @@ def _handler(web: Web) -> type[http.server.BaseHTTPRequestHandler]:
                 self._status(web.statuses[self.path])
                 return
             served = web.files.get(self.path)
+            if web.delay_s:
+                time.sleep(web.delay_s)
             if served is None:
                 self._status(404)
                 return
@@ -165,7 +168,10 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -173,7 +179,11 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
     return Certificate(cert_file=cert_file, key_file=key_file)
 
@@ -254,7 +264,11 @@ def azurite_launcher() -> pathlib.Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed, so Azurite (the Azure blob emulator) cannot run here")
     result = subprocess.run(
-        [str(ROOT / "hack" / "install-azurite.sh")], capture_output=True, text=True, timeout=600, check=False
+        [str(ROOT / "hack" / "install-azurite.sh")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"hack/install-azurite.sh failed:\n{result.stderr}")

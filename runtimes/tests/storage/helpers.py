@@ -22,7 +22,10 @@ def fetch(
     """Run the initializer in this process and return what it printed."""
     out = io.StringIO()
     request = downloading.Request(
-        uri=uri, destination=destination, cache_dir=cache_dir, limits=limits or archives.Limits()
+        uri=uri,
+        destination=destination,
+        cache_dir=cache_dir,
+        limits=limits or archives.Limits(),
     )
     downloading.fetch(request, env=env or {}, out=out)
     return out.getvalue()

@@ -17,7 +17,9 @@ from runtimes.tests.storage.conftest import GcsServer
 
 def put(server: GcsServer, objects: dict[str, bytes], *, bucket: str = "models") -> None:
     client = storage.Client(
-        project="test", credentials=AnonymousCredentials(), client_options={"api_endpoint": server.endpoint}
+        project="test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": server.endpoint},
     )
     target = client.create_bucket(bucket)
     for name, body in objects.items():
@@ -26,9 +28,19 @@ def put(server: GcsServer, objects: dict[str, bytes], *, bucket: str = "models")
 
 
 def test_prefix_downloads_everything_below_it(gcs_server: GcsServer, tmp_path: pathlib.Path) -> None:
-    put(gcs_server, {"iris/model.joblib": b"m", "iris/meta/info.json": b"{}", "iris-old/model.joblib": b"old"})
+    put(
+        gcs_server,
+        {
+            "iris/model.joblib": b"m",
+            "iris/meta/info.json": b"{}",
+            "iris-old/model.joblib": b"old",
+        },
+    )
     helpers.fetch("gs://models/iris/", tmp_path / "out", env=gcs_server.env)
-    assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m", "meta/info.json": b"{}"}
+    assert helpers.tree(tmp_path / "out") == {
+        "model.joblib": b"m",
+        "meta/info.json": b"{}",
+    }
 
 
 def test_single_object(gcs_server: GcsServer, tmp_path: pathlib.Path) -> None:
@@ -38,16 +50,26 @@ def test_single_object(gcs_server: GcsServer, tmp_path: pathlib.Path) -> None:
 
 
 def test_archive_object_is_unpacked(gcs_server: GcsServer, tmp_path: pathlib.Path) -> None:
-    put(gcs_server, {"iris.zip": helpers.zipped({"model.onnx": b"onnx", "labels/x.txt": b"x"})})
+    put(
+        gcs_server,
+        {"iris.zip": helpers.zipped({"model.onnx": b"onnx", "labels/x.txt": b"x"})},
+    )
     helpers.fetch("gs://models/iris.zip", tmp_path / "out", env=gcs_server.env)
-    assert helpers.tree(tmp_path / "out") == {"model.onnx": b"onnx", "labels/x.txt": b"x"}
+    assert helpers.tree(tmp_path / "out") == {
+        "model.onnx": b"onnx",
+        "labels/x.txt": b"x",
+    }
 
 
 @pytest.mark.parametrize(
     ("uri", "message"),
     [
         pytest.param("gs://no-such-bucket/iris", "not found", id="bucket"),
-        pytest.param("gs://models/absent", "no object and no objects below it in bucket 'models'", id="prefix"),
+        pytest.param(
+            "gs://models/absent",
+            "no object and no objects below it in bucket 'models'",
+            id="prefix",
+        ),
     ],
 )
 def test_not_found(gcs_server: GcsServer, tmp_path: pathlib.Path, uri: str, message: str) -> None:

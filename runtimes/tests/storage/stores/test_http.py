@@ -26,10 +26,20 @@ def test_plain_file(web: Web, tmp_path: pathlib.Path) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "content_type"),
     [
-        pytest.param("/iris.tar.gz", helpers.tar_gz(IRIS), "application/octet-stream", id="tar-gz"),
+        pytest.param(
+            "/iris.tar.gz",
+            helpers.tar_gz(IRIS),
+            "application/octet-stream",
+            id="tar-gz",
+        ),
         pytest.param("/iris.tgz", helpers.tar_gz(IRIS), "application/octet-stream", id="tgz"),
         pytest.param("/iris.zip", helpers.zipped(IRIS), "application/octet-stream", id="zip"),
-        pytest.param("/download?id=7", helpers.zipped(IRIS), "application/zip", id="zip-by-content-type"),
+        pytest.param(
+            "/download?id=7",
+            helpers.zipped(IRIS),
+            "application/zip",
+            id="zip-by-content-type",
+        ),
     ],
 )
 def test_archives_are_unpacked(web: Web, tmp_path: pathlib.Path, path: str, body: bytes, content_type: str) -> None:
@@ -56,7 +66,11 @@ def test_headers_from_storage_http_headers(web: Web, tmp_path: pathlib.Path) -> 
     ],
 )
 def test_error_statuses(
-    web: Web, tmp_path: pathlib.Path, status: int, error: type[errors.StorageError], message: str
+    web: Web,
+    tmp_path: pathlib.Path,
+    status: int,
+    error: type[errors.StorageError],
+    message: str,
 ) -> None:
     web.statuses["/m.bin"] = status
     with pytest.raises(error, match=message):
@@ -68,7 +82,11 @@ def test_https_with_a_self_signed_certificate_trusted_by_env(
     secure_web: Web, certificate: Certificate, tmp_path: pathlib.Path
 ) -> None:
     secure_web.files["/m.bin"] = WebFile(b"over tls")
-    helpers.fetch(f"{secure_web.url}/m.bin", tmp_path / "out", env={"SSL_CERT_FILE": str(certificate.cert_file)})
+    helpers.fetch(
+        f"{secure_web.url}/m.bin",
+        tmp_path / "out",
+        env={"SSL_CERT_FILE": str(certificate.cert_file)},
+    )
     assert helpers.tree(tmp_path / "out") == {"m.bin": b"over tls"}
 
 

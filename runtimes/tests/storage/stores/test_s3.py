@@ -1,7 +1,7 @@
 """Covers stores.s3 through the initializer against moto's S3 server on 127.0.0.1: a prefix (and that a sibling
 prefix sharing its start is left out), a single object, a tar.gz object unpacked, the S3_ENDPOINT + S3_USE_HTTPS=0
 form, a missing bucket and a missing prefix, anonymous requests without credentials (a public bucket reads, a private
-one says what to set), half-given credentials, and keys the server refuses (403)."""
+one says what to set), an object key with `..` refused, half-given credentials, and keys the server refuses (403)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from runtimes.tests.storage import helpers
 from runtimes.tests.storage.conftest import S3Server
 
 
-def put(server: S3Server, objects: dict[str, bytes], *, bucket: str = "models", acl: str = "private") -> None:
+def put(
+    server: S3Server,
+    objects: dict[str, bytes],
+    *,
+    bucket: str = "models",
+    acl: str = "private",
+) -> None:
     client = boto3.client(
         "s3",
         endpoint_url=server.endpoint,
@@ -31,9 +37,19 @@ def put(server: S3Server, objects: dict[str, bytes], *, bucket: str = "models", 
 
 
 def test_prefix_downloads_everything_below_it(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
-    put(s3_server, {"iris/model.joblib": b"m", "iris/meta/info.json": b"{}", "iris-old/model.joblib": b"old"})
+    put(
+        s3_server,
+        {
+            "iris/model.joblib": b"m",
+            "iris/meta/info.json": b"{}",
+            "iris-old/model.joblib": b"old",
+        },
+    )
     helpers.fetch("s3://models/iris", tmp_path / "out", env=s3_server.env)
-    assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m", "meta/info.json": b"{}"}
+    assert helpers.tree(tmp_path / "out") == {
+        "model.joblib": b"m",
+        "meta/info.json": b"{}",
+    }
 
 
 def test_single_object(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
@@ -43,7 +59,10 @@ def test_single_object(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
 
 
 def test_archive_object_is_unpacked(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
-    put(s3_server, {"iris.tar.gz": helpers.tar_gz({"model.joblib": b"m", "a/b.txt": b"b"})})
+    put(
+        s3_server,
+        {"iris.tar.gz": helpers.tar_gz({"model.joblib": b"m", "a/b.txt": b"b"})},
+    )
     helpers.fetch("s3://models/iris.tar.gz", tmp_path / "out", env=s3_server.env)
     assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m", "a/b.txt": b"b"}
 
@@ -51,7 +70,10 @@ def test_archive_object_is_unpacked(s3_server: S3Server, tmp_path: pathlib.Path)
 def test_s3_endpoint_with_use_https_off(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
     put(s3_server, {"iris/model.joblib": b"m"})
     env = {key: value for key, value in s3_server.env.items() if key != "AWS_ENDPOINT_URL"}
-    env |= {"S3_ENDPOINT": s3_server.endpoint.removeprefix("http://"), "S3_USE_HTTPS": "0"}
+    env |= {
+        "S3_ENDPOINT": s3_server.endpoint.removeprefix("http://"),
+        "S3_USE_HTTPS": "0",
+    }
     helpers.fetch("s3://models/iris", tmp_path / "out", env=env)
     assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m"}
 
@@ -59,8 +81,16 @@ def test_s3_endpoint_with_use_https_off(s3_server: S3Server, tmp_path: pathlib.P
 @pytest.mark.parametrize(
     ("uri", "message"),
     [
-        pytest.param("s3://no-such-bucket/iris", r"s3://no-such-bucket/iris: not found \(NoSuchBucket\)", id="bucket"),
-        pytest.param("s3://models/absent", "no object and no objects below it in bucket 'models'", id="prefix"),
+        pytest.param(
+            "s3://no-such-bucket/iris",
+            r"s3://no-such-bucket/iris: not found \(NoSuchBucket\)",
+            id="bucket",
+        ),
+        pytest.param(
+            "s3://models/absent",
+            "no object and no objects below it in bucket 'models'",
+            id="prefix",
+        ),
     ],
 )
 def test_not_found(s3_server: S3Server, tmp_path: pathlib.Path, uri: str, message: str) -> None:
@@ -71,19 +101,41 @@ def test_not_found(s3_server: S3Server, tmp_path: pathlib.Path, uri: str, messag
 
 def test_no_credentials_reads_a_public_bucket(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
     put(s3_server, {"iris/model.joblib": b"m"}, acl="public-read")
-    helpers.fetch("s3://models/iris", tmp_path / "out", env={"AWS_ENDPOINT_URL": s3_server.endpoint})
+    helpers.fetch(
+        "s3://models/iris",
+        tmp_path / "out",
+        env={"AWS_ENDPOINT_URL": s3_server.endpoint},
+    )
     assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m"}
 
 
 def test_no_credentials_on_a_private_bucket_says_what_to_set(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
     put(s3_server, {"iris/model.joblib": b"m"})
-    with pytest.raises(errors.AccessDenied, match="no AWS credentials are set and anonymous access was refused; set"):
-        helpers.fetch("s3://models/iris", tmp_path / "out", env={"AWS_ENDPOINT_URL": s3_server.endpoint})
+    with pytest.raises(
+        errors.AccessDenied,
+        match="no AWS credentials are set and anonymous access was refused; set",
+    ):
+        helpers.fetch(
+            "s3://models/iris",
+            tmp_path / "out",
+            env={"AWS_ENDPOINT_URL": s3_server.endpoint},
+        )
+
+
+def test_object_key_climbing_out_is_refused(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
+    put(s3_server, {"iris/model.joblib": b"m", "iris/../../escape.txt": b"x"})
+    with pytest.raises(errors.UnsafeContent, match=r"object 'iris/\.\./\.\./escape\.txt'|contains '\.\.'"):
+        helpers.fetch("s3://models/iris", tmp_path / "dest" / "out", env=s3_server.env)
+    assert not (tmp_path / "escape.txt").exists()
+    assert list((tmp_path / "dest" / "out").iterdir()) == []
 
 
 def test_half_given_credentials(s3_server: S3Server, tmp_path: pathlib.Path) -> None:
     env = {key: value for key, value in s3_server.env.items() if key != "AWS_SECRET_ACCESS_KEY"}
-    with pytest.raises(errors.CredentialsMissing, match="AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"):
+    with pytest.raises(
+        errors.CredentialsMissing,
+        match="AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+    ):
         helpers.fetch("s3://models/iris", tmp_path / "out", env=env)
 
 

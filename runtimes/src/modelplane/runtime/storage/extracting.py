@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
 import stat
 import tarfile
 import zipfile
@@ -125,8 +124,3 @@ def check_tree(target: pathlib.Path, *, label: str) -> None:
                     raise errors.ArchiveRejected(
                         f"archive {label}: {path.relative_to(target)} is a link that resolves outside the target"
                     )
-
-
-def remove_tree(path: pathlib.Path) -> None:
-    """Delete a staging directory, links and all, without following links out of it."""
-    shutil.rmtree(path, ignore_errors=True)
