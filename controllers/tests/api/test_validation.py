@@ -91,6 +91,7 @@ VALID_ISVCS = [
     pytest.param(isvc(transformer={"containers": [{"image": "repo/transformer:1"}]}), id="with-transformer"),
     pytest.param(isvc(explainer={"art": {"type": "SquareAttack", "storageUri": "gs://b/e"}}), id="art-explainer"),
     pytest.param(isvc(name="a" * 45), id="name-45-chars"),
+    pytest.param(isvc(transformer=None, explainer=None), id="null-components-are-absent"),
     pytest.param(isvc(annotations={"serving.kserve.io/deploymentMode": "Standard"}), id="mode-standard"),
     pytest.param(
         isvc(

@@ -74,11 +74,12 @@ def validate_inference_service(
     found += shape
     spec = _mapping(obj.get("spec"))
     predictor = _mapping(spec.get("predictor"))
-    if "predictor" in spec:
+    # A null component is an absent one (the API server prunes nulls; clients such as SDKs may still send them).
+    if spec.get("predictor") is not None:
         found += _predictor_implementation_violations(predictor)
-    if "transformer" in spec:
+    if spec.get("transformer") is not None:
         found += _containers_required(_mapping(spec.get("transformer")), field="spec.transformer")
-    if "explainer" in spec:
+    if spec.get("explainer") is not None:
         found += _explainer_violations(_mapping(spec.get("explainer")))
     mode = modes.deployment_mode(metadata, default=config.default_deployment_mode)
     for component in inferenceservice.COMPONENTS:
