@@ -8,6 +8,7 @@ starts; gRPC is off.
 from __future__ import annotations
 
 import sys
+import uuid
 
 import joblib
 import uvicorn
@@ -41,7 +42,7 @@ class Iris(kserve.Model):
                 datatype="INT64",
                 data=result.tolist(),
             )
-            return InferResponse(model_name=self.name, infer_outputs=[output], response_id=payload.id)
+            return InferResponse(model_name=self.name, infer_outputs=[output], response_id=payload.id or str(uuid.uuid4()))
         return {"predictions": self.model.predict(payload["instances"]).tolist()}
 
 
