@@ -1,7 +1,8 @@
 """Tests for modelplane.api.migration: KFServing v1alpha2 and v1beta1 InferenceServices into serving.kserve.io.
 
 Covers: v1beta1 group change only; v1alpha2 default-only; default + canary (canary spec with
-canaryTrafficPercent, missing percent as 0, a component only the default has); `parallelism` and
+canaryTrafficPercent, missing percent as 0, a component only the default has, the canary dropped with
+default_only); `parallelism` and
 `custom.container`; annotation and label keys renamed; and the errors for shapes with no v1beta1 form
 (tensorrt, alibi, modelClassName, missing default or predictor, unknown fields, unknown versions).
 """
@@ -76,6 +77,13 @@ def test_canary_note_says_how_traffic_splits() -> None:
     document = v1alpha2({"default": {"predictor": TF}, "canaryTrafficPercent": 10, "canary": {"predictor": TF2}})
     notes = migration.migrate_inference_service(document)
     assert any("90% to the previously rolled-out revision" in note for note in notes)
+
+
+def test_default_only_drops_the_canary() -> None:
+    document = v1alpha2({"default": {"predictor": TF}, "canaryTrafficPercent": 10, "canary": {"predictor": TF2}})
+    notes = migration.migrate_inference_service(document, default_only=True)
+    assert document["spec"] == {"predictor": TF}
+    assert notes == ["dropped spec.canary and spec.canaryTrafficPercent: this is the default spec alone (step 1)"]
 
 
 def test_v1beta1_changes_only_the_group() -> None:

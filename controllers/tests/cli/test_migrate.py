@@ -1,10 +1,11 @@
 """Tests for `modelplane migrate` (modelplane.cli.migrate) on files and folders.
 
 Covers: every KFServing manifest in shared/fixtures migrated (printed, -o file, -o folder, --in-place) with comments
-and key order kept and the result passing validation; the canary fixture becoming predictor + 10%; --check exit
-codes and listing; already-migrated files left alone; multi-document files with other kinds; sequence indentation
-kept; and the one-line errors for files that are not YAML, hold no InferenceService, cannot be migrated or would
-be rejected, for missing paths and for a folder without an output mode.
+and key order kept and the result passing validation; the canary fixture becoming predictor + 10% (and the default
+spec alone with --default-only); --check exit codes and listing; already-migrated files left alone; multi-document
+files with other kinds; sequence indentation kept; and the one-line errors for files that are not YAML, hold no
+InferenceService, cannot be migrated or would be rejected, for missing paths and for a folder without an output
+mode.
 """
 
 from __future__ import annotations
@@ -64,6 +65,20 @@ def test_canary_fixture_becomes_predictor_with_10_percent(
         }
     }
     assert "90% to the previously rolled-out revision" in captured.err
+
+
+def test_default_only_gives_step_one_of_a_canary_move(
+    fixtures: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canary = fixtures / "kfserving-flowers-canary-v1alpha2.yaml"
+    assert cli.main(["migrate", "--default-only", str(canary)]) == 0
+    captured = capsys.readouterr()
+    assert yaml.safe_load(captured.out)["spec"] == {
+        "predictor": {"tensorflow": {"storageUri": "gs://kfserving-samples/models/tensorflow/flowers"}}
+    }
+    assert "dropped spec.canary" in captured.err
+    assert cli.main(["migrate", str(fixtures / "kfserving-flowers-v1alpha2.yaml")]) == 0
+    assert yaml.safe_load(capsys.readouterr().out) == yaml.safe_load(captured.out)
 
 
 def test_v1beta1_fixture_is_unchanged_but_for_the_group(

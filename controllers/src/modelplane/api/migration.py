@@ -36,13 +36,17 @@ def needs_migration(document: object) -> bool:
     )
 
 
-def migrate_inference_service(document: MutableMapping[str, Any]) -> list[str]:
-    """Rewrite one KFServing InferenceService into v1beta1 in place; returns notes about choices made."""
+def migrate_inference_service(document: MutableMapping[str, Any], *, default_only: bool = False) -> list[str]:
+    """Rewrite one KFServing InferenceService into v1beta1 in place; returns notes about choices made.
+
+    With `default_only`, a v1alpha2 canary is dropped and only the default spec is kept: the first step of moving
+    a live canary (docs/api.md, 'Migrating a canary').
+    """
     api_version = str(document.get("apiVersion"))
     if api_version == f"{KFSERVING_GROUP}/v1beta1":
         notes: list[str] = []
     elif api_version == f"{KFSERVING_GROUP}/v1alpha2":
-        notes = _migrate_v1alpha2_spec(document)
+        notes = _migrate_v1alpha2_spec(document, default_only=default_only)
     else:
         raise MigrationError(
             f"apiVersion {api_version} is not one `modelplane migrate` knows: it converts "
@@ -69,7 +73,7 @@ def _rename_kfserving_keys(document: MutableMapping[str, Any]) -> list[str]:
     return notes
 
 
-def _migrate_v1alpha2_spec(document: MutableMapping[str, Any]) -> list[str]:
+def _migrate_v1alpha2_spec(document: MutableMapping[str, Any], *, default_only: bool) -> list[str]:
     spec = document.get("spec")
     if not isinstance(spec, MutableMapping):
         raise MigrationError("spec is missing or not a mapping: a v1alpha2 InferenceService needs spec.default")
@@ -84,6 +88,9 @@ def _migrate_v1alpha2_spec(document: MutableMapping[str, Any]) -> list[str]:
             f"spec has fields v1alpha2 does not define ({', '.join(unknown)}): remove them and run migrate again"
         )
     notes = []
+    if default_only and canary is not None:
+        notes.append("dropped spec.canary and spec.canaryTrafficPercent: this is the default spec alone (step 1)")
+        canary, percent = None, None
     if canary is None:
         source, where = default, "spec.default"
         if percent is not None:

@@ -25,6 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", type=pathlib.Path, metavar="FILE|DIR", help="a manifest, or a folder searched for *.yaml/*.yml"
     )
+    parser.add_argument(
+        "--default-only",
+        action="store_true",
+        help="drop a v1alpha2 canary and keep the default spec (step 1 of moving a live canary, see docs/api.md)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 listing the files that need migrating"
@@ -49,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     pending: list[pathlib.Path] = []
     for path in files:
         try:
-            result = migrate_text(path.read_text(encoding="utf-8"), name=str(path))
+            result = migrate_text(path.read_text(encoding="utf-8"), name=str(path), default_only=args.default_only)
         except errors.CliError as error:
             failures.append(str(error))
             continue
@@ -101,7 +106,7 @@ def _target(path: pathlib.Path, *, source: pathlib.Path, args: argparse.Namespac
     return output / path.relative_to(source) if source.is_dir() else output
 
 
-def migrate_text(text: str, *, name: str) -> tuple[str, list[str]] | None:
+def migrate_text(text: str, *, name: str, default_only: bool = False) -> tuple[str, list[str]] | None:
     """The migrated text of one file and notes, or None when nothing in it needs migrating.
 
     Raises CliError when the file is not YAML, holds no InferenceService, cannot be migrated, or migrates into
@@ -131,7 +136,7 @@ def migrate_text(text: str, *, name: str) -> tuple[str, list[str]] | None:
             continue
         label = f"{name} (document {index + 1})" if len(documents) > 1 else name
         try:
-            notes += migration.migrate_inference_service(document)
+            notes += migration.migrate_inference_service(document, default_only=default_only)
         except migration.MigrationError as error:
             raise errors.CliError(f"{label}: {error}") from error
         violations = validation.validate_inference_service(_plain(document), old=None)
