@@ -3,10 +3,15 @@
 Covers: no wildcards anywhere; what the operator owns it may create/update/delete; configuration, Secrets,
 ServiceAccounts and Pods are read-only; Events are only created/patched; the serving.kserve.io kinds are never
 created or deleted; status and finalizers subresources; leases, webhook registration and kopf's CRD discovery;
-stable ordering; the full ClusterRole's name.
+stable ordering; the full ClusterRole's name. A `cluster` test binds the role to a ServiceAccount on the local API
+server and asks `kubectl auth can-i` what it may and may not do.
 """
 
 from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
 
 import pytest
 from modelplane.api import rbac
@@ -80,3 +85,99 @@ def test_cluster_role_wraps_the_rules() -> None:
     assert role["kind"] == "ClusterRole"
     assert role["metadata"]["name"] == "modelplane-controller"
     assert role["rules"] == rbac.controller_rules()
+
+
+# --- against the local control plane -------------------------------------------------------------------------------
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+ACCOUNT = "system:serviceaccount:modelplane-rbac-test:controller"
+
+
+@pytest.mark.cluster
+def test_the_api_server_grants_exactly_what_the_rules_say(kube_cluster: pathlib.Path) -> None:
+    """The ClusterRole applies, and a ServiceAccount bound to it may do what the operator does, and no more."""
+    kubectl = [str(ROOT / "bin" / "kubectl"), "--kubeconfig", str(kube_cluster)]
+    role = rbac.controller_cluster_role()
+    role["metadata"]["name"] = "modelplane-controller-rbac-test"
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "modelplane-controller-rbac-test"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role["metadata"]["name"]},
+        "subjects": [{"kind": "ServiceAccount", "name": "controller", "namespace": "modelplane-rbac-test"}],
+    }
+    for manifest in (role, binding):
+        applied = subprocess.run(
+            [*kubectl, "apply", "--server-side", "--field-manager=modelplane-tests", "--force-conflicts", "-f", "-"],
+            input=json.dumps(manifest),
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        assert applied.returncode == 0, applied.stderr
+
+    def can(verb: str, resource: str) -> bool:
+        """Ask the authorizer directly (a SubjectAccessReview), so kinds without an installed CRD work too."""
+        plural, _, group = resource.partition(".")
+        plural, _, subresource = plural.partition("/")
+        if "/" in group:
+            group, subresource = group.split("/", 1)
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {
+                "user": ACCOUNT,
+                "groups": ["system:serviceaccounts", "system:authenticated"],
+                "resourceAttributes": {
+                    "namespace": "default",
+                    "verb": verb,
+                    "group": group,
+                    "resource": plural,
+                    "subresource": subresource,
+                },
+            },
+        }
+        answer = subprocess.run(
+            [*kubectl, "create", "-o", "json", "-f", "-"],
+            input=json.dumps(review),
+            text=True,
+            capture_output=True,
+            check=True,
+        )
+        return bool(json.loads(answer.stdout)["status"].get("allowed"))
+
+    try:
+        allowed = [
+            ("patch", "inferenceservices.serving.kserve.io"),
+            ("update", "inferenceservices.serving.kserve.io/status"),
+            ("update", "inferenceservices.serving.kserve.io/finalizers"),
+            ("create", "services.serving.knative.dev"),
+            ("delete", "virtualservices.networking.istio.io"),
+            ("create", "deployments.apps"),
+            ("watch", "horizontalpodautoscalers.autoscaling"),
+            ("create", "httproutes.gateway.networking.k8s.io"),
+            ("get", "secrets"),
+            ("create", "events"),
+            ("update", "leases.coordination.k8s.io"),
+            ("create", "validatingwebhookconfigurations.admissionregistration.k8s.io"),
+            ("list", "customresourcedefinitions.apiextensions.k8s.io"),
+        ]
+        denied = [
+            ("create", "inferenceservices.serving.kserve.io"),
+            ("delete", "inferenceservices.serving.kserve.io"),
+            ("create", "secrets"),
+            ("delete", "configmaps"),
+            ("delete", "pods"),
+            ("create", "clusterroles.rbac.authorization.k8s.io"),
+            ("delete", "customresourcedefinitions.apiextensions.k8s.io"),
+            ("get", "nodes"),
+        ]
+        assert [check for check in allowed if not can(*check)] == []
+        assert [check for check in denied if can(*check)] == []
+    finally:
+        for kind in ("clusterrolebinding", "clusterrole"):
+            subprocess.run(
+                [*kubectl, "delete", kind, "modelplane-controller-rbac-test", "--ignore-not-found"],
+                capture_output=True,
+                check=False,
+            )
