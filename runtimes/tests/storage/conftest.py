@@ -63,6 +63,7 @@ class Web:
     def __init__(self) -> None:
         self.files: dict[str, WebFile] = {}
         self.statuses: dict[str, int] = {}
+        self.head_statuses: dict[str, int] = {}
         self.required_header: tuple[str, str] | None = None
         self.delay_s = 0.0
         self.requests: list[tuple[str, str]] = []
@@ -91,6 +92,9 @@ def _handler(web: Web) -> type[http.server.BaseHTTPRequestHandler]:
                     return
             if self.path in web.statuses:
                 self._status(web.statuses[self.path])
+                return
+            if not with_body and self.path in web.head_statuses:
+                self._status(web.head_statuses[self.path])
                 return
             served = web.files.get(self.path)
             if web.delay_s:

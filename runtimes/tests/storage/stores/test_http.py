@@ -1,7 +1,7 @@
 """Covers stores.http through the initializer against real HTTP and HTTPS servers on 127.0.0.1: a plain file, tar.gz
-and zip archives (by suffix and by content type), headers from STORAGE_HTTP_HEADERS, 401/403/404/500 mapped to clear
-errors, a self-signed certificate trusted through SSL_CERT_FILE (and refused without it), a server that is down, and
-bad STORAGE_HTTP_HEADERS."""
+and zip archives (by suffix and by content type), a server refusing HEAD (downloaded, not cached), headers from
+STORAGE_HTTP_HEADERS, 401/403/404/500 mapped to clear errors, a self-signed certificate trusted through SSL_CERT_FILE
+(and refused without it), a server that is down, and bad STORAGE_HTTP_HEADERS."""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ def test_archives_are_unpacked(web: Web, tmp_path: pathlib.Path, path: str, body
     web.files[path] = WebFile(body, content_type=content_type)
     helpers.fetch(f"{web.url}{path}", tmp_path / "out")
     assert helpers.tree(tmp_path / "out") == IRIS
+
+
+@pytest.mark.parametrize("head_status", [403, 405], ids=["presigned-url-style-403", "head-not-allowed"])
+def test_server_refusing_head_is_downloaded_uncached(web: Web, tmp_path: pathlib.Path, head_status: int) -> None:
+    web.files["/m.bin"] = WebFile(b"model")
+    web.head_statuses["/m.bin"] = head_status
+    printed = helpers.fetch(f"{web.url}/m.bin", tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert helpers.tree(tmp_path / "out") == {"m.bin": b"model"}
+    assert "not caching" in printed
 
 
 def test_headers_from_storage_http_headers(web: Web, tmp_path: pathlib.Path) -> None:

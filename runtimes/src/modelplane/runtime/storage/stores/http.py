@@ -1,5 +1,8 @@
 """HTTP(S) sources: one file per URL, fetched with httpx; the version token is the ETag (or Last-Modified + size).
 
+A HEAD request learns the version token (for the cache) and the content type; a server that refuses HEAD is still
+downloaded, just not cached.
+
 Extra request headers (a bearer token, a cookie) come from `STORAGE_HTTP_HEADERS`, a JSON object. TLS verifies
 against `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (a private CA), else the system's CA bundle.
 """
@@ -70,9 +73,10 @@ class HttpStore:
             response = self._client.head(uri)
         except httpx.HTTPError as error:
             raise errors.DownloadFailed(f"{uri}: {describe(error)}") from None
-        if response.status_code in (405, 501):  # the server does not do HEAD: download without a version token
+        if not response.is_success:
+            # Some servers refuse HEAD where GET works (405, or 403 on a pre-signed GET URL): download without a
+            # version token, and let the GET report any real error.
             return [fingerprints.RemoteObject(key=uri, name=name)]
-        check_status(response, uri=uri)
         etag = response.headers.get("etag", "")
         modified = response.headers.get("last-modified", "")
         length = response.headers.get("content-length")
