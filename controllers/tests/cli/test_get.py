@@ -12,6 +12,7 @@ import datetime
 import json
 import pathlib
 import subprocess
+import uuid
 
 import pytest
 from modelplane.api import crds
@@ -113,47 +114,54 @@ def test_output_equals_kubectl(kube_cluster: pathlib.Path, capsys: pytest.Captur
         check=True,
         capture_output=True,
     )
-    namespace = "modelplane-get-test"
-    subprocess.run([*kubectl, "create", "namespace", namespace], capture_output=True, check=False)
+    namespace = f"modelplane-get-test-{uuid.uuid4().hex[:6]}"
+    subprocess.run([*kubectl, "create", "namespace", namespace], capture_output=True, check=True)
     manifest = {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
-        "metadata": {
-            "name": "flowers",
-            "namespace": namespace,
-            # No controller acts on this one: it only carries a status to print.
-            "annotations": {"serving.kserve.io/deploymentMode": "Serverless"},
-        },
+        "metadata": {"name": "flowers", "namespace": namespace},
         "spec": {"predictor": {"tensorflow": {"storageUri": "gs://b/flowers"}}},
     }
-    subprocess.run(
-        [*kubectl, "apply", "-f", "-"], input=json.dumps(manifest), text=True, check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *kubectl,
-            "patch",
-            "isvc",
-            "flowers",
-            "-n",
-            namespace,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            json.dumps({"status": CANARY_STATUS}),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    expected = subprocess.run(
-        [*kubectl, "get", "isvc", "-n", namespace], check=True, capture_output=True, text=True
-    ).stdout
-    assert cli.main(["get", "isvc", "-n", namespace]) == 0
-    out = capsys.readouterr().out
-    subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True, check=False)
-    # The AGE cell may tick over between the two calls; every other character must be the same.
-    assert [line.rsplit(None, 1)[0] for line in out.splitlines()] == [
-        line.rsplit(None, 1)[0] for line in expected.splitlines()
-    ]
-    assert len(out.splitlines()) == len(expected.splitlines()) == 2
-    assert "90" in out
+    try:
+        subprocess.run(
+            [*kubectl, "apply", "-f", "-"], input=json.dumps(manifest), text=True, check=True, capture_output=True
+        )
+        status = json.dumps({"status": CANARY_STATUS})
+        subprocess.run(
+            [
+                *kubectl,
+                "patch",
+                "isvc",
+                "flowers",
+                "-n",
+                namespace,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                status,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        # A controller running against the same cluster may rewrite the status meanwhile: compare with kubectl's
+        # view taken just before and just after, and retry until both agree.
+        for _ in range(5):
+            before = subprocess.run(
+                [*kubectl, "get", "isvc", "-n", namespace], check=True, capture_output=True, text=True
+            )
+            assert cli.main(["get", "isvc", "-n", namespace]) == 0
+            out = capsys.readouterr().out
+            after = subprocess.run(
+                [*kubectl, "get", "isvc", "-n", namespace], check=True, capture_output=True, text=True
+            )
+            if strip_age(before.stdout) == strip_age(after.stdout):
+                break
+        assert strip_age(out) == strip_age(after.stdout)
+        assert len(out.splitlines()) == 2
+    finally:
+        subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True, check=False)
+
+
+def strip_age(table: str) -> list[str]:
+    """The table without its AGE cells, which may tick over between two calls."""
+    return [line.rsplit(None, 1)[0] for line in table.splitlines()]
