@@ -1,7 +1,7 @@
 """Covers payloads.delivering against a real sink on 127.0.0.1: CloudEvent headers and bodies as received, the three
 modes, retries on 5xx, no retry on 4xx, counting and logging of undelivered events (sink down, retries exhausted,
-queue full, submitted while stopped, stop deadline, an event the HTTP client refuses), draining on stop, and that
-submitting never blocks the event loop even when the sink hangs."""
+queue full by count and by bytes, submitted while stopped, stop deadline, an event the HTTP client refuses), draining
+on stop, and that submitting never blocks the event loop even when the sink hangs."""
 
 from __future__ import annotations
 
@@ -207,6 +207,21 @@ def test_queue_full_is_counted_and_the_rest_delivered(sink: Sink, caplog: pytest
     # rate limited: the first drop is logged at once, the other seven in one closing line at stop()
     assert caplog.text.count("not delivered") == 2
     assert "7 queue_full" in caplog.text
+
+
+def test_queue_byte_bound_is_counted(sink: Sink) -> None:
+    sink.delay_s = 0.05
+    logger, registry = make_logger(sink.url, workers=1, queue_size=100, queue_max_bytes=2500)
+
+    async def body() -> None:
+        for index in range(5):
+            logger.submit_request(
+                request_id=f"r{index}", model_name="iris", body=b"x" * 1000, content_type="text/plain"
+            )
+
+    run(logger, body)
+    assert undelivered(registry, "queue_full") == 3
+    assert [event.headers["ce-id"] for event in sink.snapshot()] == ["r0", "r1"]
 
 
 def test_submit_while_stopped_is_counted() -> None:

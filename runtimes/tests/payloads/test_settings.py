@@ -41,6 +41,7 @@ def test_defaults_follow_kserve() -> None:
         pytest.param({"source": ""}, "source is empty", id="empty-source"),
         pytest.param({"workers": 0}, "workers is 0; it must be at least 1", id="no-workers"),
         pytest.param({"queue_size": 0}, "queue_size is 0", id="no-queue"),
+        pytest.param({"queue_max_bytes": 0}, "queue_max_bytes is 0", id="no-queue-bytes"),
         pytest.param({"max_attempts": 0}, "max_attempts is 0", id="no-attempts"),
         pytest.param({"request_timeout_s": -1}, "request_timeout_s is -1", id="negative-timeout"),
         pytest.param({"backoff_initial_s": 3.0, "backoff_max_s": 1.0}, "below backoff_initial_s", id="backoff-order"),

@@ -1,7 +1,7 @@
 """Covers storage.downloading end to end: local sources (directory, file, archive, file://, missing), the cache (a
 second fetch served from it without a download, a changed ETag fetched again, a source without versions not cached,
 two initializer processes at once downloading only once), a rejected archive leaving the destination and the cache
-empty, and an unwritable destination."""
+empty, staging left by a killed run removed, and an unwritable destination."""
 
 from __future__ import annotations
 
@@ -100,6 +100,15 @@ def test_rejected_archive_leaves_nothing_behind(web: Web, tmp_path: pathlib.Path
     if cache is not None:
         assert list((cache / "entries").iterdir()) == []
         assert list((cache / "staging").iterdir()) == []
+
+
+def test_staging_left_by_a_killed_run_is_removed(tmp_path: pathlib.Path) -> None:
+    leftover = tmp_path / "out" / ".modelplane-staging-abc123" / "tree"
+    leftover.mkdir(parents=True)
+    (leftover / "half.bin").write_bytes(b"half")
+    (tmp_path / "model.bin").write_bytes(b"m")
+    helpers.fetch(str(tmp_path / "model.bin"), tmp_path / "out")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["model.bin"]
 
 
 def test_unwritable_destination(tmp_path: pathlib.Path) -> None:

@@ -6,7 +6,8 @@ error, a timeout, a 5xx or a 429 is retried with exponential backoff; a 4xx othe
 it will not take the event). Every event that is not delivered is counted in
 `modelplane_payload_events_undelivered_total{reason}` and logged, with reasons:
 
-- `queue_full`: the queue held `queue_size` events when the server submitted one;
+- `queue_full`: the queue held `queue_size` events, or `queue_max_bytes` bytes of bodies, when the server submitted
+  one;
 - `retries_exhausted`: `max_attempts` attempts all failed (the sink is down, slow or erroring);
 - `rejected`: the sink answered with a 4xx other than 429;
 - `stopped`: the logger was not running (before `start()`, after `stop()`), or `stop()` reached its deadline first;
@@ -86,6 +87,7 @@ class PayloadLogger:
     ) -> None:
         self._config = config
         self._queue: asyncio.Queue[events.Payload] = asyncio.Queue(maxsize=config.queue_size)
+        self._queued_bytes = 0
         self._workers: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
         self._running = False
@@ -126,6 +128,7 @@ class PayloadLogger:
         self._workers = []
         while not self._queue.empty():
             payload = self._queue.get_nowait()
+            self._queued_bytes -= len(payload.body)
             self._queue.task_done()
             self._undelivered.record("stopped", detail=f"event {payload.request_id} still queued at the stop deadline")
         if self._client is not None:
@@ -155,16 +158,25 @@ class PayloadLogger:
         if not self._running:
             self._undelivered.record("stopped", detail=f"event {payload.request_id} submitted while not running")
             return
+        if self._queued_bytes + len(body) > self._config.queue_max_bytes:
+            limit = self._config.queue_max_bytes
+            self._undelivered.record(
+                "queue_full", detail=f"event {payload.request_id}: {len(body)} bytes would pass the {limit}-byte queue"
+            )
+            return
         try:
             self._queue.put_nowait(payload)
         except asyncio.QueueFull:
             self._undelivered.record(
                 "queue_full", detail=f"event {payload.request_id}: queue of {self._config.queue_size} is full"
             )
+            return
+        self._queued_bytes += len(body)
 
     async def _work(self) -> None:
         while True:
             payload = await self._queue.get()
+            self._queued_bytes -= len(payload.body)
             try:
                 await self._deliver(payload)
             except asyncio.CancelledError:

@@ -47,6 +47,8 @@ class LoggerSettings:
     `source` is the CloudEvents `source` attribute (the server's own URL, e.g. `http://localhost:8080/`).
     `inference_service`, `namespace`, `component` and `endpoint` become the `ce-*` extensions KServe's sinks read;
     `endpoint` is `default` or `canary` in KServe, empty when unknown.
+    The queue holds at most `queue_size` events and `queue_max_bytes` bytes of bodies (bodies may be up to the server's
+    body limit each, so a count alone would not bound memory).
     A failed delivery (connection error, timeout, 5xx or 429) is retried up to `max_attempts` attempts in all, waiting
     `backoff_initial_s`, then twice that each time, at most `backoff_max_s`. `stop()` waits at most `drain_timeout_s`
     for queued events.
@@ -61,6 +63,7 @@ class LoggerSettings:
     endpoint: str = ""
     workers: int = 5
     queue_size: int = 100
+    queue_max_bytes: int = 64 * 1024**2
     max_attempts: int = 3
     backoff_initial_s: float = 0.1
     backoff_max_s: float = 2.0
@@ -75,7 +78,7 @@ class LoggerSettings:
             )
         if not self.source:
             raise LoggerSettingsError("logger source is empty; give the server's URL, e.g. http://localhost:8080/")
-        for name in ("workers", "queue_size", "max_attempts"):
+        for name in ("workers", "queue_size", "queue_max_bytes", "max_attempts"):
             value = getattr(self, name)
             if value < 1:
                 raise LoggerSettingsError(f"logger {name} is {value}; it must be at least 1")

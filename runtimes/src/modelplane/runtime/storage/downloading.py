@@ -36,6 +36,7 @@ def fetch(request: Request, *, env: Mapping[str, str], out: TextIO) -> None:
     """Put the model at `request.uri` into `request.destination`, or raise a StorageError saying why not."""
     location = uris.parse(request.uri)
     destination = _prepare_destination(request.destination)
+    _remove_stale_staging(destination)
     if location.scheme is uris.Scheme.LOCAL:
         with _staging_in(destination) as tree:
             _copy_local(location, tree=tree, request=request, out=out)
@@ -141,10 +142,20 @@ def _prepare_destination(destination: pathlib.Path) -> pathlib.Path:
     return destination
 
 
+_STAGING_PREFIX = ".modelplane-staging-"
+
+
+def _remove_stale_staging(destination: pathlib.Path) -> None:
+    """Remove staging directories a killed earlier run left in the destination (an init container is re-run in the
+    same volume after a crash); no other initializer writes into one pod's destination at the same time."""
+    for leftover in destination.glob(f"{_STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _staging_in(destination: pathlib.Path) -> Iterator[pathlib.Path]:
     """A hidden staging directory inside the destination (the only place the initializer may write), removed after."""
-    work = pathlib.Path(tempfile.mkdtemp(prefix=".modelplane-staging-", dir=destination))
+    work = pathlib.Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=destination))
     try:
         tree = work / "tree"
         tree.mkdir()
