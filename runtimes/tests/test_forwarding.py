@@ -35,9 +35,9 @@ class IrisTransformer(model.Model):
 TEXT_ROWS = [["6.8", "2.8", "4.8", "1.4"], ["6.0", "3.4", "4.5", "1.6"]]
 
 
-@pytest.fixture
-def predictor(start_server: Callable[..., Any], iris_dir: pathlib.Path) -> Any:
-    return start_server("--model_name", "iris", "--model_dir", str(iris_dir), "--grpc_port", "0")
+@pytest.fixture(scope="module")
+def predictor(start_module_server: Callable[..., Any], iris_dir: pathlib.Path) -> Any:
+    return start_module_server("--model_name", "iris", "--model_dir", str(iris_dir), "--grpc_port", "0")
 
 
 @pytest.mark.parametrize("protocol", ["v1", "v2"])

@@ -32,9 +32,10 @@ IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 Server = Any  # conftest.Server: a started server process with its ports and log
 
 
-@pytest.fixture
-def iris_server(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> Server:
-    return start_server("--model_name", "iris", "--model_dir", str(iris_dir))
+@pytest.fixture(scope="module")
+def iris_server(start_module_server: Callable[..., Server], iris_dir: pathlib.Path) -> Server:
+    """One server shared by the tests that only read from it."""
+    return start_module_server("--model_name", "iris", "--model_dir", str(iris_dir))
 
 
 def test_v1_predict_iris(iris_server: Server) -> None:
@@ -121,11 +122,12 @@ def test_grpc_clients(iris_server: Server, script: str) -> None:
         assert report["missing"]["status"] == "StatusCode.NOT_FOUND"
 
 
-def test_metrics_after_traffic(iris_server: Server) -> None:
+def test_metrics_after_traffic(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
+    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir), "--grpc_port", "0")
     for _ in range(3):
-        httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
-    httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
-    text = httpx.get(iris_server.url + "/metrics").text
+        httpx.post(server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    httpx.post(server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
+    text = httpx.get(server.url + "/metrics").text
     assert 'modelplane_requests_total{model="iris",protocol="v1"} 4.0' in text
     assert 'modelplane_request_errors_total{code="400",model="iris",protocol="v1"} 1.0' in text
     assert 'modelplane_request_duration_seconds_count{model="iris",protocol="v1"} 4.0' in text
@@ -182,11 +184,12 @@ def test_repository_load_and_unload(
     assert missing.status_code == 404
 
 
-def test_sigterm_stops_the_server(iris_server: Server) -> None:
-    iris_server.process.send_signal(signal.SIGTERM)
+def test_sigterm_stops_the_server(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
+    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir))
+    server.process.send_signal(signal.SIGTERM)
     # uvicorn shuts down gracefully, then re-raises the signal so the exit status still says SIGTERM.
-    assert iris_server.process.wait(timeout=20) in (0, -signal.SIGTERM)
-    assert "Finished server process" in iris_server.log()
+    assert server.process.wait(timeout=20) in (0, -signal.SIGTERM)
+    assert "Finished server process" in server.log()
 
 
 class _Sink(BaseHTTPRequestHandler):
