@@ -27,9 +27,10 @@ class Model:
 
     #: Shown as `platform` in V2 model metadata.
     platform: ClassVar[str] = "custom"
-    #: True for frameworks whose predict releases the GIL (ONNX Runtime, PyTorch): the server then runs predict in
-    #: a worker thread so the event loop keeps reading requests (and batching them) meanwhile.
-    run_in_thread: ClassVar[bool] = False
+    #: True for models whose predict waits on a device and releases the GIL (PyTorch, ONNX Runtime on CUDA): the
+    #: server then runs predict in a worker thread so the event loop keeps reading (and batching) requests meanwhile.
+    #: A class default that an instance may change in load().
+    run_in_thread: bool = False
 
     def __init__(
         self,

@@ -50,7 +50,7 @@ class ONNXModel(model.Model):
             )
         except Exception as exc:
             raise errors.ModelLoadError(f"{path.name} is not a loadable ONNX model: {exc}") from exc
-        self.on_gpu = bool(providers)
+        self.run_in_thread = bool(providers)
         self._inputs = self.session.get_inputs()
         self._outputs = self.session.get_outputs()
         self.ready = True
