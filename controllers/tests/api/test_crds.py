@@ -16,6 +16,7 @@ import json
 import pathlib
 import re
 import subprocess
+import uuid
 from typing import Any
 
 import jsonschema
@@ -201,16 +202,16 @@ def test_crds_apply_and_the_api_server_enforces_their_schema(kube_cluster: pathl
             kube_cluster, "wait", "--for=condition=Established", "--timeout=60s", f"crd/{crd['metadata']['name']}"
         )
         assert result.returncode == 0, result.stderr
-    name = "crd-schema-check"
+    name, namespace = "crd-schema-check", f"modelplane-crd-test-{uuid.uuid4().hex[:6]}"
+    assert kubectl(kube_cluster, "create", "namespace", namespace).returncode == 0
     valid = isvc(SKLEARN)
-    valid["metadata"] = {"name": name, "namespace": "default"}
-    kubectl(kube_cluster, "delete", "isvc", name, "-n", "default", "--ignore-not-found", "--wait=true")
-    created = kubectl(kube_cluster, "create", "-f", "-", stdin=json.dumps(valid))
-    assert created.returncode == 0, created.stderr
+    valid["metadata"] = {"name": name, "namespace": namespace}
     try:
-        stored = json.loads(kubectl(kube_cluster, "get", "isvc", name, "-n", "default", "-o", "json").stdout)
+        created = kubectl(kube_cluster, "create", "-f", "-", stdin=json.dumps(valid))
+        assert created.returncode == 0, created.stderr
+        stored = json.loads(kubectl(kube_cluster, "get", "isvc", name, "-n", namespace, "-o", "json").stdout)
         assert stored["spec"]["predictor"]["sklearn"]["resources"]["limits"]["nvidia.com/gpu"] == 1
-        listed = kubectl(kube_cluster, "get", "isvc", "-n", "default")
+        listed = kubectl(kube_cluster, "get", "isvc", "-n", namespace)
         assert listed.stdout.split()[:8] == [
             "NAME",
             "URL",
@@ -222,7 +223,7 @@ def test_crds_apply_and_the_api_server_enforces_their_schema(kube_cluster: pathl
             "AGE",
         ]
     finally:
-        kubectl(kube_cluster, "delete", "isvc", name, "-n", "default", "--ignore-not-found")
+        kubectl(kube_cluster, "delete", "namespace", namespace, "--wait=false")
     invalid = isvc({**SKLEARN, "minReplicas": -1, "canaryTrafficPercent": 150})
     invalid["metadata"] = {"name": "crd-schema-invalid", "namespace": "default"}
     refused = kubectl(kube_cluster, "create", "--dry-run=server", "-f", "-", stdin=json.dumps(invalid))
