@@ -10,7 +10,11 @@ import pytest
 from modelplane.devcluster import errors, podplans, sources
 
 SETTINGS = podplans.NodeSettings(
-    venv_bin="/repo/.venv/bin", api_host="127.0.0.1", api_port=16443, claims_dir="/state/claims"
+    venv_bin="/repo/.venv/bin",
+    api_host="127.0.0.1",
+    api_port=16443,
+    claims_dir="/state/claims",
+    program_paths=("/repo/.venv/bin",),
 )
 TOKEN = sources.TokenKey(audience="", expiration_seconds=3607)
 
@@ -163,7 +167,7 @@ def test_launch_argv_bind_mounts_in_a_private_namespace_and_runs_the_command(tmp
         probes=(),
         ports=(),
     )
-    argv = podplans.launch_argv(container)
+    argv = podplans.launch_argv(container, pod_dir=str(tmp_path / "pod"))
     assert argv[:5] == ["unshare", "--mount", "--propagation", "private", "--"]
     script = argv[7]
     assert "mount --bind" in script
@@ -196,6 +200,11 @@ def test_launch_argv_bind_mounts_in_a_private_namespace_and_runs_the_command(tmp
             id="escaping-subpath",
         ),
         pytest.param(
+            lambda p: p["spec"]["containers"][0]["volumeMounts"].append({"name": "cache", "mountPath": "/repo"}),
+            "would hide /repo/.venv/bin",
+            id="hides-the-programs",
+        ),
+        pytest.param(
             lambda p: p["spec"]["initContainers"][0].update(restartPolicy="Always"),
             "sidecar",
             id="native-sidecar",
@@ -215,3 +224,14 @@ def test_missing_token_or_configmap_is_an_error_unless_optional() -> None:
     pod = predictor_pod()
     pod["spec"]["volumes"].append({"name": "opt", "configMap": {"name": "absent", "optional": True}})
     assert {v.name: v.files for v in plan(pod).volumes}["opt"] == ()
+
+
+def test_staging_avoids_folders_that_a_mount_hides() -> None:
+    def container(*targets: str) -> podplans.Container:
+        mounts = tuple(podplans.Mount(source="/s", target=t, read_only=False) for t in targets)
+        return podplans.Container(name="c", image="i", argv=(), env=(), workdir="/", mounts=mounts, probes=(), ports=())
+
+    assert podplans.stage_dir(container("/mnt/models"), pod_dir="/work/state/p") == "/work/state/p/stage-c"
+    assert podplans.stage_dir(container("/work"), pod_dir="/work/state/p") == "/run/modelplane/stage-c"
+    with pytest.raises(errors.PlanError, match="needs one of them free"):
+        podplans.stage_dir(container("/work", "/run", "/var/lib"), pod_dir="/work/state/p")

@@ -137,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
             api_port=port,
             claims_dir=str(state / "claims"),
             rules=rules,
+            program_paths=(str(args.venv_bin.resolve()), str((args.venv_bin / "python").resolve().parent)),
         ),
     )
     agent = nodeagent.NodeAgent(api, settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from modelplane.devcluster import envs, errors, images, probes, sources, volumes
@@ -29,6 +29,9 @@ class NodeSettings:
     claims_dir: str
     rules: tuple[images.ImageRule, ...] = images.DEFAULT_RULES
     host_ip: str = "127.0.0.1"
+    # Host folders the containers' programs come from (the virtualenv, the Python it links to): no volume may
+    # be mounted over them, since the process node shares the host's filesystem instead of an image's.
+    program_paths: tuple[str, ...] = ()
     allocatable: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "100Gi"}
     )
@@ -89,7 +92,9 @@ def image_env(*, settings: NodeSettings, pod_name: str) -> dict[str, str]:
     }
 
 
-def _mounts(container: Mapping[str, Any], *, planned: Mapping[str, volumes.Volume]) -> tuple[Mount, ...]:
+def _mounts(
+    container: Mapping[str, Any], *, planned: Mapping[str, volumes.Volume], program_paths: tuple[str, ...]
+) -> tuple[Mount, ...]:
     mounts = []
     for mount in container.get("volumeMounts") or []:
         volume = planned.get(mount["name"])
@@ -113,7 +118,14 @@ def _mounts(container: Mapping[str, Any], *, planned: Mapping[str, volumes.Volum
         target = str(mount["mountPath"])
         if not target.startswith("/"):
             raise errors.PlanError(f"container {container.get('name')!r}: mountPath {target!r} must be absolute")
-        mounts.append(Mount(source=source, target=posixpath.normpath(target), read_only=bool(mount.get("readOnly"))))
+        target = posixpath.normpath(target)
+        for program in program_paths:
+            if _covers(target, program):
+                raise errors.PlanError(
+                    f"container {container.get('name')!r} mounts volume {mount['name']!r} at {target}, which would "
+                    f"hide {program} where the process node's programs live; mount it somewhere else"
+                )
+        mounts.append(Mount(source=source, target=target, read_only=bool(mount.get("readOnly"))))
     # Parents before children, so a volume mounted inside another stays visible.
     return tuple(sorted(mounts, key=lambda m: (m.target.count("/"), m.target)))
 
@@ -162,7 +174,7 @@ def _container(
         argv=tuple(argv),
         env=tuple(sorted(env.items())),
         workdir=str(container.get("workingDir") or "/"),
-        mounts=_mounts(container, planned=planned),
+        mounts=_mounts(container, planned=planned, program_paths=settings.program_paths),
         probes=tuple(planned_probes),
         ports=tuple(int(p["containerPort"]) for p in container.get("ports") or [] if "containerPort" in p),
     )
@@ -202,16 +214,43 @@ def plan(
     )
 
 
-def launch_argv(container: Container) -> list[str]:
-    """The command line that starts `container` in a private mount namespace with its volumes bind-mounted."""
+def _covers(parent: str, path: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def stage_dir(container: Container, *, pod_dir: str) -> str:
+    """A folder no mount target hides, where every volume is bound before any target is mounted over."""
+    name = f"stage-{container.name}"
+    for candidate in (posixpath.join(pod_dir, name), f"/run/modelplane/{name}", f"/var/lib/modelplane/{name}"):
+        if not any(_covers(m.target, candidate) for m in container.mounts):
+            return candidate
+    raise errors.PlanError(
+        f"container {container.name!r} mounts volumes over {pod_dir}, /run and /var/lib at once; "
+        "the process node needs one of them free"
+    )
+
+
+def launch_argv(container: Container, *, pod_dir: str) -> list[str]:
+    """The command line that starts `container` in a private mount namespace with its volumes bind-mounted.
+
+    Every volume is first bound into a staging folder, then from there onto its target, so a volume mounted over
+    a parent of the state folder (an emptyDir at /work, say) cannot hide the sources of the volumes after it.
+    """
+    stage = stage_dir(container, pod_dir=pod_dir)
     lines = ["set -e"]
-    for mount in container.mounts:
-        source, target = shlex.quote(mount.source), shlex.quote(mount.target)
+    for index, mount in enumerate(container.mounts):
+        source, staged = shlex.quote(mount.source), shlex.quote(f"{stage}/{index}")
         lines.append(
-            f"if [ -d {source} ]; then mkdir -p {target}; "
+            f"if [ -d {source} ]; then mkdir -p {staged}; else mkdir -p {shlex.quote(stage)}; : > {staged}; fi"
+        )
+        lines.append(f"mount --bind {source} {staged}")
+    for index, mount in enumerate(container.mounts):
+        staged, target = shlex.quote(f"{stage}/{index}"), shlex.quote(mount.target)
+        lines.append(
+            f"if [ -d {staged} ]; then mkdir -p {target}; "
             f"else mkdir -p {shlex.quote(posixpath.dirname(mount.target))}; [ -e {target} ] || : > {target}; fi"
         )
-        lines.append(f"mount --bind {source} {target}")
+        lines.append(f"mount --bind {staged} {target}")
         if mount.read_only:
             lines.append(f"mount -o remount,bind,ro {target}")
     lines.append(f"mkdir -p {shlex.quote(container.workdir)} && cd {shlex.quote(container.workdir)}")
@@ -228,13 +267,3 @@ def launch_argv(container: Container) -> list[str]:
         "sh",
         *container.argv,
     ]
-
-
-def env_dict(container: Container) -> dict[str, str]:
-    """The container's environment as a mapping, for the process launcher."""
-    return dict(container.env)
-
-
-def container_names(plan_: PodPlan) -> Sequence[str]:
-    """Names of the pod's regular containers, in spec order."""
-    return [c.name for c in plan_.containers]

@@ -42,7 +42,7 @@ class Process:
         self._pid_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
             self._popen = subprocess.Popen(
-                podplans.launch_argv(container),
+                podplans.launch_argv(container, pod_dir=str(pod_dir)),
                 env=dict(container.env),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
