@@ -129,6 +129,8 @@ def predict_fn(item: model.Model) -> batching.PredictFn:
             raise
         except Exception as exc:
             raise errors.InferenceError(f"model '{item.name}' failed to predict: {type(exc).__name__}: {exc}") from exc
+        if type(result) is messages.InferResponse:
+            return result
         if inspect.isawaitable(result):
             close = getattr(result, "close", None)
             if close is not None:
