@@ -194,7 +194,7 @@ def run_ours(results: list[Result], *, model_dir: pathlib.Path, scripts: dict[st
     for batching in (False, True):
         port = free_port()
         command = [python, "-m", "modelplane.runtime", "--model_name", "iris", "--model_dir", str(model_dir),
-                   "--http_port", str(port), "--grpc_port", "0", "--log_level", "warning"]  # fmt: skip
+                   "--http_port", str(port), "--grpc_port", str(free_port()), "--log_level", "warning"]  # fmt: skip
         if batching:
             command += ["--max_batch_size", "64", "--max_latency_ms", "20"]
         launch = Launch(

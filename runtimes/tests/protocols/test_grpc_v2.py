@@ -68,6 +68,14 @@ def test_typed_contents_and_parameters() -> None:
             "contents has 0",
         ),
         ({"model_name": "m", "inputs": [{"name": "x", "datatype": "FP16", "shape": [1]}]}, "raw_input_contents"),
+        (
+            {
+                "model_name": "m",
+                "inputs": [{"name": "x", "datatype": "BYTES", "shape": [10**12]}],
+                "raw_input_contents": [b"\x01\x00\x00\x00a"],
+            },
+            "cannot hold 1000000000000 BYTES elements",
+        ),
     ],
 )
 def test_malformed(fields: dict[str, object], message: str) -> None:

@@ -146,6 +146,8 @@ def test_binary_errors() -> None:
     with pytest.raises(errors.InvalidInput, match="bytes of binary data that no input"):
         v2.decode(body=body + b"xx", model_name="m", header_length=length)
     with pytest.raises(errors.InvalidInput, match="ends before element 1"):
+        v2.deserialize_bytes(struct.pack("<I", 5) + b"abcde", count=2, where="x")
+    with pytest.raises(errors.InvalidInput, match="cannot hold 2 BYTES elements"):
         v2.deserialize_bytes(struct.pack("<I", 1) + b"a", count=2, where="x")
     with pytest.raises(errors.InvalidInput, match="runs past the end"):
         v2.deserialize_bytes(struct.pack("<I", 5) + b"a", count=1, where="x")

@@ -183,6 +183,10 @@ def _from_binary(chunk: bytes, *, datatype: str, dtype: np.dtype[Any], count: in
 
 def deserialize_bytes(chunk: bytes, *, count: int, where: str) -> np.ndarray:
     """BYTES elements: each a 4-byte little-endian length and then that many bytes."""
+    if count * 4 > len(chunk):
+        raise errors.InvalidInput(
+            f"{where}: {len(chunk)} bytes cannot hold {count} BYTES elements (4 bytes each at least)"
+        )
     out = np.empty(count, dtype=object)
     position = 0
     for index in range(count):
