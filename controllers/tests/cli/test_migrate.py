@@ -5,18 +5,20 @@ and key order kept and the result passing validation; the canary fixture becomin
 spec alone with --default-only); --check exit codes and listing; already-migrated files left alone; multi-document
 files with other kinds; sequence indentation kept; and the one-line errors for files that are not YAML, hold no
 InferenceService, cannot be migrated or would be rejected, for missing paths and for a folder without an output
-mode.
+mode. A `cluster` test has the local API server accept each migrated fixture unpruned.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 import shutil
+import subprocess
 
 import pytest
 import yaml
-from modelplane.api import settings, validation
+from modelplane.api import crds, settings, validation
 from modelplane.cli import __main__ as cli
 from modelplane.cli import errors, migrate
 
@@ -205,3 +207,35 @@ def test_usage_errors(
     resolved = [arg.format(dir=fixtures, empty=tmp_path / "empty") for arg in args]
     assert cli.main(["migrate", *[str(tmp_path / arg) if arg == "missing.yaml" else arg for arg in resolved]]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_migrated_fixtures_are_accepted_by_the_api_server(kube_cluster: pathlib.Path, name: str) -> None:
+    """What migrate writes passes the real API server's schema (and any webhook registered there) unpruned."""
+    kubectl = [str(ROOT / "bin" / "kubectl"), "--kubeconfig", str(kube_cluster)]
+    crd = next(crd for crd in crds.all_crds() if crd["spec"]["names"]["kind"] == "InferenceService")
+    subprocess.run(
+        [*kubectl, "apply", "--server-side", "--force-conflicts", "--field-manager=modelplane-tests", "-f", "-"],
+        input=json.dumps(crd),
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*kubectl, "wait", "--for=condition=Established", "--timeout=60s", f"crd/{crd['metadata']['name']}"],
+        check=True,
+        capture_output=True,
+    )
+    result = migrate.migrate_text((FIXTURES / name).read_text(encoding="utf-8"), name=name)
+    assert result is not None
+    migrated = yaml.safe_load(result[0])
+    stored = subprocess.run(
+        [*kubectl, "create", "--dry-run=server", "-o", "json", "-f", "-"],
+        input=result[0],
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert stored.returncode == 0, stored.stderr
+    assert json.loads(stored.stdout)["spec"] == migrated["spec"]
