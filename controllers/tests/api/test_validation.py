@@ -91,6 +91,15 @@ VALID_ISVCS = [
     pytest.param(isvc(transformer={"containers": [{"image": "repo/transformer:1"}]}), id="with-transformer"),
     pytest.param(isvc(explainer={"art": {"type": "SquareAttack", "storageUri": "gs://b/e"}}), id="art-explainer"),
     pytest.param(isvc(name="a" * 45), id="name-45-chars"),
+    pytest.param(
+        isvc(
+            {
+                "model": {"modelFormat": {"name": "pytorch"}, "storageUri": "gs://a/b"},
+                "containers": [{"name": "transformer-container", "image": "t:1"}],
+            }
+        ),
+        id="model-with-collocated-transformer-container",
+    ),
     pytest.param(isvc(transformer=None, explainer=None), id="null-components-are-absent"),
     pytest.param(isvc(annotations={"serving.kserve.io/deploymentMode": "Standard"}), id="mode-standard"),
     pytest.param(
@@ -136,10 +145,15 @@ INVALID_ISVCS = [
         id="predictor-two-frameworks",
     ),
     pytest.param(
-        isvc({"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://a/b"}, "containers": [{"image": "x"}]}),
+        isvc(
+            {
+                "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://a/b"},
+                "containers": [{"name": "kserve-container", "image": "x"}],
+            }
+        ),
         "spec.predictor",
         "model, containers",
-        id="predictor-model-and-containers",
+        id="predictor-model-and-model-server-container",
     ),
     pytest.param(
         isvc({"containers": [{"name": "c"}]}),

@@ -41,6 +41,8 @@ STORAGE_URI_PREFIXES = (
     "oci://",
 )
 QUANTITY_PATTERN = re.compile(base.QUANTITY_PATTERN)
+# The container name that marks a custom container as the model server (KServe's).
+MODEL_SERVER_CONTAINER = "kserve-container"
 # Which scale metrics each autoscaler understands.
 KPA_METRICS = ("concurrency", "rps")
 HPA_METRICS = ("cpu", "memory")
@@ -270,7 +272,10 @@ def _annotation_violations(metadata: Mapping[str, Any]) -> list[Violation]:
 
 def _predictor_implementation_violations(predictor: Mapping[str, Any]) -> list[Violation]:
     chosen = [name for name in (*inferenceservice.FRAMEWORKS, "model") if predictor.get(name) is not None]
-    if predictor.get("containers"):
+    containers = predictor.get("containers")
+    # Beside a framework or `model`, containers are sidecars (KServe's transformer collocation) unless one of them
+    # claims to be the model server by its name.
+    if containers and (not chosen or _names_model_server(containers)):
         chosen.append("containers")
     if len(chosen) == 1:
         if chosen == ["containers"]:
@@ -285,6 +290,12 @@ def _predictor_implementation_violations(predictor: Mapping[str, Any]) -> list[V
             f"has {len(chosen)} implementations ({', '.join(chosen)}): keep exactly one of {choices}",
         )
     ]
+
+
+def _names_model_server(containers: object) -> bool:
+    return isinstance(containers, list) and any(
+        isinstance(container, Mapping) and container.get("name") == MODEL_SERVER_CONTAINER for container in containers
+    )
 
 
 def _containers_required(component: Mapping[str, Any], *, field: str) -> list[Violation]:
