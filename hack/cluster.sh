@@ -64,6 +64,9 @@ componentsPatches:
   # No kube-proxy here: the API server must reach webhook and aggregated services through their endpoints.
   - key: enable-aggregator-routing
     value: "true"
+  # The default service range (10.0.0.0/24) runs out after 254 Services; e2e and scale tests need more.
+  - key: service-cluster-ip-range
+    value: 10.96.0.0/16
 # kwok simulates only the nodes annotated kwok.x-k8s.io/node=fake, so a real node agent (the process node) can
 # register a node of its own beside them.
 - name: kwok-controller
