@@ -40,7 +40,7 @@ def explain_tabular(*, model: model.ArrayModel, array: np.ndarray) -> dict[str, 
         masker = shap.maskers.Independent(background(model, columns=array.shape[1]))
         explainer = shap.Explainer(scorer, masker)
         model._shap_explainer = explainer  # type: ignore[attr-defined]
-    explanation = explainer(array.astype(np.float64))
+    explanation = explainer(array.astype(np.float64), silent=True)
     return {
         "explanations": {
             "shap_values": np.asarray(explanation.values).tolist(),
