@@ -8,7 +8,6 @@ import datetime
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-
 from modelplane.hooks import certificates
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -4,7 +4,6 @@ refused the probe for a reason waiting cannot fix."""
 from __future__ import annotations
 
 import pytest
-
 from modelplane.hooks import probes
 
 S, N, B = probes.Outcome.SERVED, probes.Outcome.NOT_YET, probes.Outcome.BROKEN
@@ -26,7 +25,9 @@ S, N, B = probes.Outcome.SERVED, probes.Outcome.NOT_YET, probes.Outcome.BROKEN
             N,
             id="no-endpoints",
         ),
-        pytest.param(500, "failed calling webhook: dial tcp 10.0.0.1:443: connect: connection refused", N, id="refused"),
+        pytest.param(
+            500, "failed calling webhook: dial tcp 10.0.0.1:443: connect: connection refused", N, id="refused"
+        ),
         pytest.param(500, "failed calling webhook: tls: x509: certificate signed by unknown authority", N, id="ca"),
         pytest.param(503, "the server is currently unable to handle the request", N, id="unavailable"),
         pytest.param(422, 'InferenceService "p" is invalid: spec.predictor: Required value', B, id="schema"),
