@@ -9,7 +9,6 @@ import pathlib
 
 import jsonschema
 import pytest
-
 from modelplane import sizing
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -43,7 +42,8 @@ def test_gateway_memory_grows_with_knative_services() -> None:
     # 1,500 Knative Services x 1.4 MB = 2,100 MB ~ 2,003 MiB on top of the 128Mi base: the reported 2.1 GB.
     rec = sizing.recommend(isvcs=1500, rps=0)
     assert 2048 <= rec.gateway_memory_request_mi <= 2176
-    assert rec.warnings and "352" in rec.warnings[0]
+    assert rec.warnings
+    assert "352" in rec.warnings[0]
 
 
 def test_transformers_double_the_services() -> None:
@@ -65,7 +65,8 @@ def test_snippet_is_valid_platform_values() -> None:
     schema = json.loads((ROOT / "charts" / "platform" / "values.schema.json").read_text())
     snippet = sizing.values_snippet(sizing.recommend(isvcs=300, rps=12_000))
     jsonschema.validate(snippet, schema)
-    assert snippet["istio-gateway"]["podDisruptionBudget"] == {"minAvailable": snippet["istio-gateway"]["autoscaling"]["minReplicas"] - 1}
+    gateway = snippet["istio-gateway"]
+    assert gateway["podDisruptionBudget"] == {"minAvailable": gateway["autoscaling"]["minReplicas"] - 1}
 
 
 def test_report_names_every_recommendation() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from modelplane.cli import __main__ as cli
 
 
