@@ -42,7 +42,9 @@ class Iris(kserve.Model):
                 datatype="INT64",
                 data=result.tolist(),
             )
-            return InferResponse(model_name=self.name, infer_outputs=[output], response_id=payload.id or str(uuid.uuid4()))
+            return InferResponse(
+                model_name=self.name, infer_outputs=[output], response_id=payload.id or str(uuid.uuid4())
+            )
         return {"predictions": self.model.predict(payload["instances"]).tolist()}
 
 

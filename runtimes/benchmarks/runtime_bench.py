@@ -133,7 +133,7 @@ class Launch:
     ) -> None:
         self.log = log.open("wb")
         self.process = subprocess.Popen(
-            ["taskset", "-c", "0", *command], stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
+            ["taskset", "-c", "0", *command], stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         wait_ready(ready_url, self.process)
@@ -198,9 +198,7 @@ def run_ours(results: list[Result], *, model_dir: pathlib.Path, scripts: dict[st
         if batching:
             command += ["--max_batch_size", "64", "--max_latency_ms", "20"]
         launch = Launch(
-            command,
-            f"http://127.0.0.1:{port}/v2/health/ready",
-            work / f"modelplane-{batching}.log",
+            command, ready_url=f"http://127.0.0.1:{port}/v2/health/ready", log=work / f"modelplane-{batching}.log"
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -230,7 +228,7 @@ def run_kserve(results: list[Result], *, model_dir: pathlib.Path, scripts: dict[
         str(model_dir / "model.joblib"),
         str(port),
     ]
-    launch = Launch(command, f"http://127.0.0.1:{port}/v2/health/ready", work / "kserve.log")
+    launch = Launch(command, ready_url=f"http://127.0.0.1:{port}/v2/health/ready", log=work / "kserve.log")
     base = f"http://127.0.0.1:{port}"
     try:
         measure(results, server="kserve", scenario="V1", url=base + "/v1/models/iris:predict", script=scripts["v1"],
@@ -253,8 +251,11 @@ def run_mlserver(results: list[Result], *, model_dir: pathlib.Path, scripts: dic
     iris.mkdir(exist_ok=True)
     for name in ("model.joblib", "model-settings.json"):
         (iris / name).write_bytes((model_dir / name).read_bytes())
-    launch = Launch([str(venv / "bin" / "mlserver"), "start", str(root)],
-                    f"http://127.0.0.1:{port}/v2/models/iris/ready", work / "mlserver.log")  # fmt: skip
+    launch = Launch(
+        [str(venv / "bin" / "mlserver"), "start", str(root)],
+        ready_url=f"http://127.0.0.1:{port}/v2/models/iris/ready",
+        log=work / "mlserver.log",
+    )
     try:
         measure(results, server="mlserver", scenario="V2", url=f"http://127.0.0.1:{port}/v2/models/iris/infer",
                 script=scripts["v2"], concurrency=8, duration=duration, launch=launch)  # fmt: skip

@@ -110,7 +110,9 @@ class HttpApp:
             if path == "/metrics" or path == "/openapi.json":
                 _require(method, "GET", path)
                 if path == "/metrics":
-                    await _send(send, 200, self._metrics.render(), [(b"content-type", b"text/plain; version=0.0.4")])
+                    await _send(
+                        send, 200, self._metrics.render(), headers=[(b"content-type", b"text/plain; version=0.0.4")]
+                    )
                 else:
                     await _send(send, 200, self._openapi)
                 return
@@ -230,7 +232,7 @@ class HttpApp:
                 send,
                 200,
                 payload,
-                [
+                headers=[
                     (b"content-type", b"application/octet-stream"),
                     (b"inference-header-content-length", str(json_length).encode()),
                 ],
@@ -340,7 +342,7 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send(send: Send, status: int, body: bytes, *, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     await send(
         {
             "type": "http.response.start",
