@@ -48,7 +48,8 @@ def fetch(request: Request, *, env: Mapping[str, str], out: TextIO) -> None:
         key = fingerprints.cache_key(location.uri, objects) if request.cache_dir else None
         if request.cache_dir is not None and key is None:
             print(
-                f"modelplane-storage-init: {location.uri}: the store gives no version for every object; not caching",
+                f"modelplane-storage-init: {location.uri}: the store gives no version token (ETag, generation) for"
+                " every object, so the cache could not tell a changed model from the old one; not caching",
                 file=out,
                 flush=True,
             )
