@@ -45,14 +45,14 @@ class _Undelivered:
             ["reason"],
             registry=registry,
         )
-        for reason in REASONS:
-            self._counter.labels(reason=reason)
+        self._children = {reason: self._counter.labels(reason=reason) for reason in REASONS}
         self._log_interval_s = log_interval_s
         self._pending: dict[str, int] = {}
         self._last_log = float("-inf")
 
     def record(self, reason: str, *, detail: str) -> None:
-        self._counter.labels(reason=reason).inc()
+        """Count one undelivered event; `detail` describes it in the log line, when one is due."""
+        self._children[reason].inc()
         self._pending[reason] = self._pending.get(reason, 0) + 1
         now = time.monotonic()
         if now - self._last_log >= self._log_interval_s:
@@ -161,7 +161,8 @@ class PayloadLogger:
         if self._queued_bytes + len(body) > self._config.queue_max_bytes:
             limit = self._config.queue_max_bytes
             self._undelivered.record(
-                "queue_full", detail=f"event {payload.request_id}: {len(body)} bytes would pass the {limit}-byte queue"
+                "queue_full",
+                detail=f"event {payload.request_id}: {len(body)} bytes would pass the {limit}-byte queue",
             )
             return
         try:
