@@ -83,9 +83,7 @@ class Cluster:
         try:
             kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kubernetes.config.ConfigException:
-            kubernetes.config.load_kube_config(
-                config_file=os.environ.get("KUBECONFIG") or None, client_configuration=configuration
-            )  # type: ignore[no-untyped-call]
+            _load_kubeconfig(configuration)
         configuration.connection_pool_maxsize = pool_size
         return cls(kubernetes.client.ApiClient(configuration))
 
@@ -161,6 +159,18 @@ class Cluster:
     def delete(self, resource_path: str) -> None:
         """Delete an object in the background (its dependents go with it); gone already is fine."""
         self.request("DELETE", resource_path, body={"propagationPolicy": "Background"})
+
+
+def _load_kubeconfig(configuration: kubernetes.client.Configuration) -> None:
+    path = os.environ.get("KUBECONFIG") or None
+    try:
+        kubernetes.config.load_kube_config(config_file=path, client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except (kubernetes.config.ConfigException, OSError) as exc:
+        where = f"KUBECONFIG={path}" if path else "~/.kube/config (KUBECONFIG is unset)"
+        raise ApiError(
+            f"no usable kubeconfig at {where}: {exc}; for the local cluster run: export KUBECONFIG=$(make kubeconfig)",
+            status=0,
+        ) from exc
 
 
 def _reason(text: str) -> str:

@@ -51,6 +51,7 @@ def _reconcile_isvc(memo: Any, isvc: Mapping[str, Any], indexes: Mapping[str, An
         children=_children(indexes, (namespace, name)),
         runtimes=_values(indexes.get("runtime_index"), namespace),
         cluster_runtimes=_values(indexes.get("cluster_runtime_index"), ""),
+        service_accounts=indexes.get("service_account_index"),
     )
 
 
@@ -59,6 +60,10 @@ def register(registry: kopf.OperatorRegistry, *, available: set[str]) -> None:
 
     @kopf.index(*ISVC, id="isvc_index", registry=registry)
     def isvc_index(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> dict[Any, Any]:
+        return {(namespace, name): observing.slim(body)}
+
+    @kopf.index("", "v1", "serviceaccounts", id="service_account_index", registry=registry)
+    def service_account_index(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> dict[Any, Any]:
         return {(namespace, name): observing.slim(body)}
 
     @kopf.index(*RUNTIME, id="runtime_index", registry=registry)
@@ -101,10 +106,7 @@ def register(registry: kopf.OperatorRegistry, *, available: set[str]) -> None:
     def on_runtime_event(memo: Any, **kwargs: Any) -> None:
         for store in (kwargs.get("isvc_index") or {}).values():
             for isvc in store:
-                if (
-                    not ((isvc.get("status") or {}).get("conditions"))
-                    or isvc["status"].get("modelStatus", {}).get("transitionStatus") == "InvalidSpec"
-                ):
+                if (isvc.get("status") or {}).get("modelStatus", {}).get("transitionStatus") == "InvalidSpec":
                     _reconcile_isvc(memo, isvc, kwargs)
 
     @kopf.on.resume(*TRAINED_MODEL, id="load", retries=40, backoff=BACKOFF, registry=registry)

@@ -56,17 +56,22 @@ def observe_inference_service(
     runtimes: Iterable[Mapping[str, Any]],
     cluster_runtimes: Iterable[Mapping[str, Any]],
     config: Config,
+    service_accounts: Any = None,
 ) -> Observed:
-    """The Observed for one InferenceService (its spec defaulted as the API defaults it)."""
+    """The Observed for one InferenceService (its spec defaulted as the API defaults it); the ServiceAccount comes
+    from the `service_accounts` index when one is given, else from the API."""
     namespace = isvc["metadata"]["namespace"]
     defaulted = defaulting.default_inference_service(slim(isvc), config=config)
     service_account = None
     secrets: list[dict[str, Any]] = []
     account = _needs_credentials(defaulted)
-    if account is not None:
+    if account is not None and service_accounts is not None:
+        service_account = next(iter(service_accounts.get((namespace, account), [])), None)
+    elif account is not None:
         service_account = cluster.get(
             clients.path(api_version="v1", kind="ServiceAccount", namespace=namespace, name=account)
         )
+    if service_account is not None:
         for ref in (service_account or {}).get("secrets") or []:
             secret = cluster.get(
                 clients.path(api_version="v1", kind="Secret", namespace=namespace, name=ref.get("name", ""))

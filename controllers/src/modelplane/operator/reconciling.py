@@ -58,8 +58,10 @@ def inference_service(
     children: Iterable[Mapping[str, Any]],
     runtimes: Iterable[Mapping[str, Any]],
     cluster_runtimes: Iterable[Mapping[str, Any]],
+    service_accounts: Any = None,
 ) -> None:
-    """Reconcile one InferenceService; events are posted only for what was written."""
+    """Reconcile one InferenceService; events are posted only for what was written. `service_accounts` is the
+    ServiceAccount index ((namespace, name) -> objects), read instead of the API when given."""
     meta = isvc["metadata"]
     if meta.get("deletionTimestamp"):
         return
@@ -72,6 +74,7 @@ def inference_service(
                 runtimes=runtimes,
                 cluster_runtimes=cluster_runtimes,
                 config=state.config,
+                service_accounts=service_accounts,
             )
             plan = inferenceservice.reconcile(observed, state.config)
             current, writes = applying.apply_children(state.cluster, plan=plan, observed=observed)

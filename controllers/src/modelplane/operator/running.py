@@ -103,7 +103,7 @@ def run(options: Options) -> int:
         LOG.error("%s/%s: %s", options.controller_namespace, CONFIGMAP, exc)
         return 2
     except clients.ApiError as exc:
-        LOG.error("cannot reach the API server: %s", exc)
+        LOG.error("cannot talk to the API server: %s", exc)
         return 1
     LOG.info("watching children: %s", ", ".join(sorted(available)))
     with tempfile.TemporaryDirectory(prefix="modelplane-webhook-") as scratch:

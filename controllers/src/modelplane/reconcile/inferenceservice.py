@@ -123,12 +123,11 @@ def reconcile(observed: Observed, config: Config) -> Plan:
     new_status = status.assemble(layout=layout, observed=observed)
     ready = conditions.is_true(new_status["conditions"], "Ready")
     was_ready = conditions.is_true(_old_status(observed).get("conditions") or [], "Ready")
-    if ready != was_ready:
-        events.append(
-            Event(type="Normal", reason="Ready", message=f"InferenceService is ready at {new_status.get('url', '')}")
-            if ready
-            else Event(type="Normal", reason="NotReady", message="waiting for: " + _waiting_for(new_status))
-        )
+    if ready and not was_ready:
+        message = f"InferenceService is ready at {new_status.get('url', '')}"
+        events.append(Event(type="Normal", reason="Ready", message=message))
+    elif was_ready and not ready:
+        events.append(Event(type="Warning", reason="NotReady", message="waiting for: " + _waiting_for(new_status)))
     return Plan(children=tuple(copy.deepcopy(children)), prune=prune, status=new_status, events=tuple(events))
 
 

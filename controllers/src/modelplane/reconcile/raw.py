@@ -126,18 +126,13 @@ def deployment_readiness(deployment_obj: Manifest | None) -> Readiness:
         return Readiness(ok=False, reason="NotCreated", message="the Deployment does not exist yet")
     name = deployment_obj["metadata"]["name"]
     status = deployment_obj.get("status") or {}
-    if int(status.get("observedGeneration", 0)) < int(deployment_obj["metadata"].get("generation", 1)):
-        return Readiness(
-            ok=False, reason="Reconciling", message=f"Deployment {name} has not observed its latest generation"
-        )
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "Available":
-            if condition.get("status") == "True" and int(status.get("availableReplicas", 0)) >= 1:
-                return Readiness(ok=True)
-            return Readiness(
-                ok=False, reason="MinimumReplicasUnavailable", message=f"Deployment {name} has no available replica"
-            )
-    return Readiness(ok=False, reason="Unknown", message=f"Deployment {name} reports no Available condition yet")
+    current = int(status.get("observedGeneration", 0)) >= int(deployment_obj["metadata"].get("generation", 1))
+    available = any(c.get("type") == "Available" and c.get("status") == "True" for c in status.get("conditions") or [])
+    if current and available and int(status.get("availableReplicas", 0)) >= 1:
+        return Readiness(ok=True)
+    # One message for every stage of a rollout, so its progress does not cost a status write per stage.
+    message = f"Deployment {name} has no available replica yet"
+    return Readiness(ok=False, reason="MinimumReplicasUnavailable", message=message)
 
 
 def lay_out(observed: Observed, *, pods: Mapping[str, Pod], config: Config) -> Layout:
