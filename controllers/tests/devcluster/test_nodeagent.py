@@ -1,7 +1,8 @@
 """Covers the process node end to end against the local control plane (marker `cluster`): a pod of the runtime
 image serving a scikit-learn model from a PersistentVolumeClaim lands on the process node through the admission
 webhook and the real scheduler, becomes Ready with its own address, appears in its Service's EndpointSlice,
-answers a V1 prediction directly and through the local ingress, and its process stops when the pod is deleted;
+answers a V1 prediction directly, from another pod by the Service's DNS name and cluster IP, and through the local
+ingress, and its process stops when the pod is deleted;
 an init container and a ServiceAccount token work as in a cluster; a pod of another image stays with kwok."""
 
 from __future__ import annotations
@@ -152,10 +153,7 @@ def test_runtime_pod_serves_a_model_through_service_and_ingress(
             namespace,
             {
                 "metadata": {"name": "iris"},
-                # Headless: the test needs no cluster IP (nothing routes them here), so a full
-                # service range on a shared cluster cannot fail it.
                 "spec": {
-                    "clusterIP": "None",
                     "selector": {"app": "iris"},
                     "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
                 },
@@ -204,6 +202,38 @@ def test_runtime_pod_serves_a_model_through_service_and_ingress(
             lambda: _try_post(f"{local_ingress}/v1/models/iris:predict", host=f"iris.{namespace}.example.com"),
         )
         assert answer == {"predictions": [1, 1]}
+
+        # Another pod reaches the model by the Service's DNS names and cluster IP, as in a cluster.
+        client_code = (
+            "import json, urllib.request as u;"
+            f"body = json.dumps({IRIS!r}).encode();"
+            "print([json.load(u.urlopen(u.Request(url, data=body), timeout=10))['predictions'] for url in "
+            f"('http://iris/v1/models/iris:predict', 'http://iris.{namespace}.svc.cluster.local/v1/models/iris:predict')])"
+        )
+        core.create_namespaced_pod(
+            namespace,
+            {
+                "metadata": {"name": "client"},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {"name": "c", "image": "modelplane/controller:0.1.0", "command": ["python", "-c", client_code]}
+                    ],
+                },
+            },
+        )
+        client_pod = wait_for(
+            "the client pod to finish",
+            pod_when(core, namespace, "client", lambda p: p["status"].get("phase") in ("Succeeded", "Failed")),
+        )
+        client_logs = subprocess.run(
+            [str(MODELPLANE), "dev-node", "logs", "client", "-n", namespace, "--state-dir", str(process_node)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert client_pod["status"]["phase"] == "Succeeded", client_logs
+        assert "[[1, 1], [1, 1]]" in client_logs
 
         logs = subprocess.run(
             [str(MODELPLANE), "dev-node", "logs", "iris", "-n", namespace, "--state-dir", str(process_node)],

@@ -140,7 +140,9 @@ def test_mounts_keep_in_cluster_paths_parents_first_with_sub_paths() -> None:
         ("/mnt/cache", False),
         ("/mnt/models", True),
         ("/var/run/secrets/kubernetes.io/serviceaccount", True),
+        ("/etc/hosts", True),
     ]
+    assert main.mounts[-1].source == "/state/pods/p/hosts"
     assert main.mounts[0].source == "/state/claims/models/model-cache/iris"
 
 

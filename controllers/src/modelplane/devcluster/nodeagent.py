@@ -16,6 +16,7 @@ from typing import Any
 from kubernetes import client, watch
 from modelplane.devcluster import (
     addresses,
+    backends,
     errors,
     kubeio,
     loopback,
@@ -23,6 +24,8 @@ from modelplane.devcluster import (
     podplans,
     processes,
     restarts,
+    serviceips,
+    serviceproxying,
     supervising,
     webhooking,
 )
@@ -57,6 +60,8 @@ class NodeAgent:
         self.stopping = threading.Event()
         self.boot_id = str(uuid.uuid4())
         self._node_uid = ""
+        self.cluster = backends.Cluster(services={}, slices={})
+        self.proxy = serviceproxying.ServiceProxy()
 
     # -- node and lease ----------------------------------------------------------------------------------------
     def register(self) -> None:
@@ -108,6 +113,34 @@ class NodeAgent:
                 log.warning("heartbeat failed: %s", exc.reason)
             except OSError as exc:
                 log.warning("heartbeat failed: the API server is unreachable (%s)", exc)
+
+    # -- Services: cluster IPs and names for the node's pods ---------------------------------------------------
+    def hosts_text(self, namespace: str, pod_ip: str, hostname: str) -> str:
+        """The /etc/hosts of a pod, from the Services as last listed."""
+        return serviceips.hosts_file(self.cluster, namespace=namespace, pod_ip=pod_ip, hostname=hostname)
+
+    def _sync_services(self) -> None:
+        discovery = client.DiscoveryV1Api(self.api)
+        listened: dict[tuple[str, int], tuple[str, ...]] | None = None
+        while not self.stopping.is_set():
+            try:
+                services = kubeio.raw(self.core.list_service_for_all_namespaces(_preload_content=False))["items"]
+                slices = kubeio.raw(discovery.list_endpoint_slice_for_all_namespaces(_preload_content=False))["items"]
+            except (client.ApiException, OSError) as exc:
+                log.warning("listing Services failed (%s); retrying", exc)
+                self.stopping.wait(2.0)
+                continue
+            self.cluster = backends.index(services, slices)
+            wanted = serviceips.listeners(self.cluster)
+            if wanted != listened:
+                self.proxy.update(wanted)
+                listened = wanted
+            with self.lock:
+                runners = list(self.runners.values())
+            for runner in runners:
+                meta = runner.pod["metadata"]
+                runner.write_hosts(self.hosts_text(meta["namespace"], runner.pod_ip, meta["name"]))
+            self.stopping.wait(1.0)
 
     # -- pods --------------------------------------------------------------------------------------------------
     def _address_for(self, pod: dict[str, Any]) -> str:
@@ -170,6 +203,7 @@ class NodeAgent:
                 root=self.settings.root,
                 backoff=self.settings.backoff,
                 on_exit=self._finished,
+                hosts=self.hosts_text,
             )
             self.runners[uid] = runner
             log.info("pod %s/%s: running it at %s", meta["namespace"], meta["name"], address)
@@ -225,6 +259,8 @@ class NodeAgent:
         url = f"https://127.0.0.1:{server.server_address[1]}{webhooking.PATH}"
         webhooking.register(self.api, body=webhooking.configuration(url=url, ca_pem=cert.read_bytes()))
         log.info("node %s is Ready; webhook at %s", self.settings.node_name, url)
+        self.proxy.start()
+        threading.Thread(target=self._sync_services, name="services", daemon=True).start()
         heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         heartbeat.start()
         watcher = threading.Thread(target=self._watch_pods, name="pods", daemon=True)
@@ -241,6 +277,7 @@ class NodeAgent:
                 runner.request_stop(grace=None, delete=False)
             for runner in runners:
                 runner.join(timeout=60)
+            self.proxy.stop()
             log.info("node %s stopped; its pods' processes are gone", self.settings.node_name)
 
     def stop(self) -> None:

@@ -130,6 +130,21 @@ def _mounts(
     return tuple(sorted(mounts, key=lambda m: (m.target.count("/"), m.target)))
 
 
+HOSTS = "/etc/hosts"
+
+
+def hosts_path(pod_dir: str) -> str:
+    """Where the pod's /etc/hosts (every Service by its cluster DNS names) lives on the host."""
+    return posixpath.join(pod_dir, "hosts")
+
+
+def _with_hosts(mounts: tuple[Mount, ...], *, pod_dir: str) -> tuple[Mount, ...]:
+    """Add the pod's /etc/hosts (cluster DNS names) unless the container mounts its own."""
+    if any(m.target == HOSTS for m in mounts):
+        return mounts
+    return (*mounts, Mount(source=hosts_path(pod_dir), target=HOSTS, read_only=True))
+
+
 def _container(
     pod: Mapping[str, Any],
     container: Mapping[str, Any],
@@ -138,6 +153,7 @@ def _container(
     settings: NodeSettings,
     planned: Mapping[str, volumes.Volume],
     pod_ip: str,
+    pod_dir: str,
     init: bool,
 ) -> Container:
     name = str(container.get("name", ""))
@@ -174,7 +190,7 @@ def _container(
         argv=tuple(argv),
         env=tuple(sorted(env.items())),
         workdir=str(container.get("workingDir") or "/"),
-        mounts=_mounts(container, planned=planned, program_paths=settings.program_paths),
+        mounts=_with_hosts(_mounts(container, planned=planned, program_paths=settings.program_paths), pod_dir=pod_dir),
         probes=tuple(planned_probes),
         ports=tuple(int(p["containerPort"]) for p in container.get("ports") or [] if "containerPort" in p),
     )
@@ -197,7 +213,7 @@ def plan(
         host_ip=settings.host_ip,
         node_allocatable=settings.allocatable,
     )
-    common: Any = {"found": found, "settings": settings, "planned": planned, "pod_ip": pod_ip}
+    common: Any = {"found": found, "settings": settings, "planned": planned, "pod_ip": pod_ip, "pod_dir": pod_dir}
     policy = str(spec.get("restartPolicy") or "Always")
     grace = spec.get("terminationGracePeriodSeconds")
     return PodPlan(

@@ -61,6 +61,7 @@ class PodRunner(threading.Thread):
         root: pathlib.Path,
         backoff: restarts.Backoff,
         on_exit: Callable[[PodRunner], None],
+        hosts: Callable[[str, str, str], str],
     ) -> None:
         meta = pod["metadata"]
         super().__init__(name=f"pod-{meta['namespace']}-{meta['name']}", daemon=True)
@@ -71,6 +72,7 @@ class PodRunner(threading.Thread):
         self.dir = pod_dir(root, pod)
         self.backoff = backoff
         self.on_exit = on_exit
+        self.hosts = hosts
         self.uid = str(meta["uid"])
         self._stop_requested = threading.Event()
         self._grace: float | None = None
@@ -90,6 +92,14 @@ class PodRunner(threading.Thread):
         self._delete_after = self._delete_after or delete
         self._stop_requested.set()
 
+    def write_hosts(self, text: str) -> None:
+        """Rewrite the pod's /etc/hosts in place (its containers see it through a bind mount of this inode)."""
+        path = pathlib.Path(podplans.hosts_path(str(self.dir)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            with path.open("w") as out:
+                out.write(text)
+
     def update(self, pod: dict[str, Any]) -> None:
         """Take the newest version of the pod object (its conditions are used for transition times)."""
         self.pod = pod
@@ -99,6 +109,8 @@ class PodRunner(threading.Thread):
         try:
             self._plan = self._prepare()
             if self._plan is not None:
+                meta = self.pod["metadata"]
+                self.write_hosts(self.hosts(meta["namespace"], self.pod_ip, meta["name"]))
                 self._write_volumes(self._plan, tokens_only=False)
                 if self._run_init(self._plan):
                     self._run_main(self._plan)
