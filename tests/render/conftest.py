@@ -68,10 +68,16 @@ def _helm_template_text(chart: pathlib.Path, args: tuple[str, ...], namespace: s
 
 
 def kustomize_build(path: pathlib.Path) -> list[dict[str, Any]]:
+    return objects(_kustomize_build_text(path.resolve()))
+
+
+@functools.cache
+def _kustomize_build_text(path: pathlib.Path) -> str:
+    """kustomize's output, cached like helm's."""
     done = run(KUSTOMIZE, "build", str(path))
     if done.returncode != 0:
         raise AssertionError(f"kustomize build {path} failed:\n{done.stderr}")
-    return objects(done.stdout)
+    return done.stdout
 
 
 @pytest.fixture(scope="session")
