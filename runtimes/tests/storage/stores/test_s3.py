@@ -1,10 +1,12 @@
 """Covers stores.s3 through the initializer against moto's S3 server on 127.0.0.1: a prefix (and that a sibling
 prefix sharing its start is left out), a single object, a tar.gz object unpacked, the S3_ENDPOINT + S3_USE_HTTPS=0
-form, a missing bucket and a missing prefix, anonymous requests without credentials (a public bucket reads, a private
-one says what to set), an object key with `..` refused, half-given credentials, and keys the server refuses (403)."""
+form, an object in a versioned bucket (downloaded by its VersionId, one cache entry per version), a missing bucket
+and a missing prefix, anonymous requests without credentials (a public bucket reads, a private one says what to
+set), an object key with `..` refused, half-given credentials, and keys the server refuses (403)."""
 
 from __future__ import annotations
 
+import logging
 import pathlib
 
 import boto3
@@ -65,6 +67,33 @@ def test_archive_object_is_unpacked(s3_server: S3Server, tmp_path: pathlib.Path)
     )
     helpers.fetch("s3://models/iris.tar.gz", tmp_path / "out", env=s3_server.env)
     assert helpers.tree(tmp_path / "out") == {"model.joblib": b"m", "a/b.txt": b"b"}
+
+
+def test_versioned_object_is_pinned_to_its_version_and_cached_per_version(
+    s3_server: S3Server, tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    put(s3_server, {})
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        **{
+            "endpoint_url": s3_server.endpoint,
+            "aws_access_key_id": s3_server.env["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": s3_server.env["AWS_SECRET_ACCESS_KEY"],
+        },
+    )
+    client.put_bucket_versioning(Bucket="models", VersioningConfiguration={"Status": "Enabled"})
+    client.put_object(Bucket="models", Key="iris/model.joblib", Body=b"v1")
+    cache = tmp_path / "cache"
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        helpers.fetch("s3://models/iris/model.joblib", tmp_path / "a", env=s3_server.env, cache_dir=cache)
+    assert "GET /models/iris/model.joblib?versionId=" in caplog.text
+    client.put_object(Bucket="models", Key="iris/model.joblib", Body=b"v2")
+    client.close()
+    helpers.fetch("s3://models/iris/model.joblib", tmp_path / "b", env=s3_server.env, cache_dir=cache)
+    assert helpers.tree(tmp_path / "a") == {"model.joblib": b"v1"}
+    assert helpers.tree(tmp_path / "b") == {"model.joblib": b"v2"}
+    assert len(list((cache / "entries").iterdir())) == 2
 
 
 def test_s3_endpoint_with_use_https_off(s3_server: S3Server, tmp_path: pathlib.Path) -> None:

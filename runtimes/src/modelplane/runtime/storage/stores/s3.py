@@ -5,7 +5,8 @@ TLS: `S3_VERIFY_SSL=0` turns verification off, `AWS_CA_BUNDLE` names a private C
 `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`); else a web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`, as IRSA mounts)
 or `AWS_PROFILE` through boto3's own chain; else anonymous requests, for public buckets. The instance metadata
 service is never asked. Region: `AWS_DEFAULT_REGION` (or `AWS_REGION`). The version token is the VersionId when the
-bucket is versioned, else the ETag.
+bucket is versioned and the URI names one object (the download then asks for exactly that version), else the ETag
+(a prefix listing gives no VersionIds).
 """
 
 from __future__ import annotations
@@ -107,8 +108,11 @@ class S3Store:
         return fingerprints.RemoteObject(key=key, name=name, size=size, version=version)
 
     def download(self, item: fingerprints.RemoteObject, path: pathlib.Path, report: progress.Progress) -> None:
+        pinned = {"VersionId": item.version.removeprefix("version ")} if item.version.startswith("version ") else {}
         with self._errors():
-            self._client.download_file(self._location.container, item.key, str(path), Callback=report.advance)
+            self._client.download_file(
+                self._location.container, item.key, str(path), ExtraArgs=pinned or None, Callback=report.advance
+            )
 
     def close(self) -> None:
         self._client.close()
