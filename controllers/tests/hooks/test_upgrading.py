@@ -1,12 +1,14 @@
 """Tests for modelplane.hooks.upgrading through `modelplane hook check-crds|apply-crds`, against the local API
 server: a CRD is created, then upgraded with a new field (the stored CRD gains it), and an upgrade that drops a
-stored version or downgrades the storage version is refused with a message naming the version. The CRD is
+stored version or downgrades the storage version is refused with a message naming the version; `apply-manifests`
+waits for a CRD that arrives later in the same release, and gives up naming the kind. The CRD is
 Modelplane's TrainedModel CRD moved to a group of its own, so the shared cluster's real CRDs are never touched."""
 
 from __future__ import annotations
 
 import copy
 import pathlib
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -116,3 +118,45 @@ def test_a_missing_folder_is_one_line(
 ) -> None:
     assert hook(kube_cluster, "check-crds", "--dir", str(tmp_path / "absent")) == 1
     assert capsys.readouterr().err.strip().endswith("is not a directory; pass the folder the CRD files are mounted in")
+
+
+def test_apply_manifests_waits_for_a_crd_arriving_later(
+    kube_cluster: pathlib.Path,
+    cluster: connecting.Cluster,
+    crd: dict[str, Any],
+    namespace: str,
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The KnativeServing case: the object's CRD is applied by another part of the same release, seconds later."""
+    group, version = crd["spec"]["group"], crd["spec"]["versions"][0]["name"]
+    obj = {
+        "apiVersion": f"{group}/{version}",
+        "kind": "TrainedModel",
+        "metadata": {"name": "late", "namespace": namespace},
+        "spec": {"inferenceService": "x", "model": {"storageUri": "s3://b/m", "framework": "sklearn", "memory": "1Gi"}},
+    }
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "object.yaml").write_text(yaml.safe_dump(obj))
+    later = threading.Timer(3.0, lambda: cluster.apply(crd))
+    later.start()
+    try:
+        status = hook(kube_cluster, "apply-manifests", "--dir", str(folder), "--wait-for-crd", "60")
+    finally:
+        later.join()
+    assert status == 0
+    stored = client.CustomObjectsApi(cluster.api).get_namespaced_custom_object(
+        group, version, namespace, "trainedmodels", "late"
+    )
+    assert stored["spec"]["model"]["framework"] == "sklearn"
+    assert "1 object(s) applied" in capsys.readouterr().out
+
+
+def test_apply_manifests_gives_up_naming_the_kind(
+    kube_cluster: pathlib.Path, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obj = {"apiVersion": "nowhere.modelplane.dev/v1", "kind": "Ghost", "metadata": {"name": "g"}}
+    (tmp_path / "ghost.yaml").write_text(yaml.safe_dump(obj))
+    assert hook(kube_cluster, "apply-manifests", "--dir", str(tmp_path), "--wait-for-crd", "1") == 1
+    assert "does not serve Ghost (nowhere.modelplane.dev/v1)" in capsys.readouterr().err
