@@ -1,6 +1,6 @@
 """Covers storage.caching: the directory layout, publishing a built tree by one rename, staging cleaned up when a
-build fails, the lock making a second initializer wait (and say so) until the first is done, and a cache directory
-that cannot be created."""
+build fails, a dead build's staging removed by the next holder of its key's lock, the lock making a second
+initializer wait (and say so) until the first is done, and a cache directory that cannot be created."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_layout_and_publish(tmp_path: pathlib.Path) -> None:
     cache = caching.Cache(tmp_path / "cache")
     assert sorted(path.name for path in (tmp_path / "cache").iterdir()) == ["entries", "locks", "staging"]
     assert not cache.has("k1")
-    with cache.staging() as work:
+    with cache.staging("k1") as work:
         (work / "tree").mkdir()
         (work / "tree" / "model.bin").write_bytes(b"m")
         entry = cache.publish(work / "tree", "k1")
@@ -30,7 +30,7 @@ def test_failed_build_leaves_no_staging_and_no_entry(tmp_path: pathlib.Path) -> 
     cache = caching.Cache(tmp_path)
 
     def build() -> None:
-        with cache.staging() as work:
+        with cache.staging("k1") as work:
             (work / "partial.bin").write_bytes(b"half")
             raise RuntimeError("download broke")
 
@@ -38,6 +38,17 @@ def test_failed_build_leaves_no_staging_and_no_entry(tmp_path: pathlib.Path) -> 
         build()
     assert list((tmp_path / "staging").iterdir()) == []
     assert not cache.has("k1")
+
+
+def test_staging_of_a_dead_build_is_removed_under_the_lock(tmp_path: pathlib.Path) -> None:
+    cache = caching.Cache(tmp_path)
+    dead = tmp_path / "staging" / "k1.abandoned"
+    (dead / "tree").mkdir(parents=True)
+    other = tmp_path / "staging" / "k2.in-progress"
+    other.mkdir()
+    with cache.locked("k1", out=io.StringIO()):
+        assert not dead.exists()
+    assert other.exists()  # another key's build is not this lock holder's to remove
 
 
 def test_lock_makes_the_second_initializer_wait(tmp_path: pathlib.Path) -> None:

@@ -1,10 +1,11 @@
 """The node-local cache: a finished model tree per cache key, published by one atomic rename, guarded by a lock.
 
 Layout under the cache root (`MODELPLANE_STORAGE_CACHE`, typically a hostPath shared by the pods on a node):
-`entries/<key>/` holds finished trees, `staging/` holds trees being built, `locks/<key>.lock` are lock files. An
+`entries/<key>/` holds finished trees, `staging/<key>.*` trees being built, `locks/<key>.lock` are lock files. An
 initializer takes the key's lock (an exclusive `flock`, released by the kernel if the process dies), looks for the
 entry, and only builds it when it is missing, in `staging/`, then renames it into `entries/` in one step: a reader
 never sees half a tree. A second replica waiting on the lock finds the entry and copies it out instead of downloading.
+A build killed half-way leaves its staging directory behind; the next initializer to take that key's lock removes it.
 """
 
 from __future__ import annotations
@@ -53,14 +54,18 @@ class Cache:
                 )
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                # Holding the lock, any staging left for this key belongs to an initializer that died mid-build.
+                for leftover in (self.root / "staging").glob(f"{key}.*"):
+                    shutil.rmtree(leftover, ignore_errors=True)
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def staging(self) -> Iterator[pathlib.Path]:
-        """A fresh directory to build an entry in; removed afterwards unless it was published."""
-        path = pathlib.Path(tempfile.mkdtemp(prefix="build-", dir=self.root / "staging"))
+    def staging(self, key: str) -> Iterator[pathlib.Path]:
+        """A fresh directory to build `key`'s entry in (call it holding the key's lock); removed afterwards, with
+        whatever was not published out of it."""
+        path = pathlib.Path(tempfile.mkdtemp(prefix=f"{key}.", dir=self.root / "staging"))
         try:
             yield path
         finally:

@@ -63,7 +63,7 @@ def fetch(request: Request, *, env: Mapping[str, str], out: TextIO) -> None:
             if cache.has(key):
                 print(f"modelplane-storage-init: {location.uri}: found in the cache ({key[:12]})", file=out, flush=True)
             else:
-                with cache.staging() as work:
+                with cache.staging(key) as work:
                     tree = work / "tree"
                     tree.mkdir()
                     _build(store, objects, location=location, tree=tree, request=request, out=out)
