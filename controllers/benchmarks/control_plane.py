@@ -195,7 +195,7 @@ def _complete(cluster: clients.Cluster, *, namespace: str, names: list[str]) -> 
     return sum(all(pattern.format(n) in present[kind] for _, kind, pattern in CHILDREN) for n in names)
 
 
-def measure(*, count: int, clients_n: int, timeout: float) -> tuple[int, float, float, int]:
+def measure(*, count: int, clients_n: int, timeout: float, workers: int) -> tuple[int, float, float, int]:
     """Run the operator and create `count` InferenceServices; (complete, total s, creation s, peak RSS bytes)."""
     cluster = clients.Cluster.connect(pool_size=clients_n * 2)
     cluster.apply(RUNTIME)
@@ -207,7 +207,7 @@ def measure(*, count: int, clients_n: int, timeout: float) -> tuple[int, float, 
     log = tempfile.NamedTemporaryFile("w", prefix="bench-operator-", suffix=".log", delete=False)  # noqa: SIM115
     operator = subprocess.Popen(
         [sys.executable, "-m", "modelplane.cli", "operator", "--register-webhook",
-         "--webhook-port", str(_free_port()), "--health-port", str(_free_port())],
+         "--webhook-port", str(_free_port()), "--health-port", str(_free_port()), "--workers", str(workers)],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     rss = PeakRss(operator.pid)
@@ -236,11 +236,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1000, help="InferenceServices to create (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
     parser.add_argument("--clients", type=int, default=8, help="parallel creating threads (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=16, help="the operator's --workers (default: %(default)s)")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with bench_cluster(nodes=args.count // PODS_PER_NODE + 2) as kubeconfig:
         os.environ["KUBECONFIG"] = str(kubeconfig)
-        done, total, created, peak = measure(count=args.count, clients_n=args.clients, timeout=args.timeout)
+        done, total, created, peak = measure(
+            count=args.count, clients_n=args.clients, timeout=args.timeout, workers=args.workers
+        )
     with open("/proc/cpuinfo") as cpuinfo:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
     machine = f"{psutil.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"

@@ -2,9 +2,8 @@
 
 Covers: InferenceService cross-field rules the CRD schema cannot express (min > max replicas, two predictor
 implementations, a scale metric the autoscaler class cannot use, an unknown storage URI scheme, a name too long
-for revision names) and
-the deployment mode being immutable on update; a ServingRuntime and a TrainedModel that break their rules. Each
-refusal must come from the webhook (not the schema) and name the offending field.
+for revision names) and the deployment mode being immutable on update; a ServingRuntime and a TrainedModel that
+break their rules. Each refusal must come from the webhook (not the schema) and name the offending field.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from modelplane.operator import clients
+from modelplane.operator import clients, observing
 from modelplane.reconcile.observed import Observed, child_key
 from modelplane.reconcile.plan import Plan
 
@@ -41,7 +41,7 @@ def apply_children(cluster: clients.Cluster, *, plan: Plan, observed: Observed) 
         if seen is not None and seen_hash == desired["metadata"]["annotations"][HASH_ANNOTATION]:
             current.append(dict(seen))
             continue
-        current.append(cluster.apply(desired))
+        current.append(observing.slim_child(cluster.apply(desired)))
         writes += 1
     namespace = observed.isvc["metadata"]["namespace"]
     for api_version, kind, name in plan.prune:

@@ -79,7 +79,7 @@ def register(registry: kopf.OperatorRegistry, *, available: set[str]) -> None:
             continue
 
         def child_index(namespace: str | None, labels: Mapping[str, str], body: kopf.Body, **_: Any) -> dict[Any, Any]:
-            return {(namespace, labels[names.ISVC_LABEL]): observing.slim(body)}
+            return {(namespace, labels[names.ISVC_LABEL]): observing.slim_child(body)}
 
         kopf.index(group=group, version=version, plural=plural, id=index_id, labels=OWNED, registry=registry)(
             child_index

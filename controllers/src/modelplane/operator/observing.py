@@ -17,6 +17,9 @@ from modelplane.reconcile.config import Config
 from modelplane.reconcile.observed import Observed, ObservedTrainedModel
 
 DROPPED_METADATA = ("managedFields",)
+#: Annotations a child keeps in the cache: the ones the reconcilers read. Everything else is dropped to save memory.
+CHILD_ANNOTATIONS = ("serving.kserve.io/applied-hash", "serving.kserve.io/rolled-out-template")
+KOPF_PREFIX = "kopf.zalando.org/"
 
 
 def now() -> str:
@@ -28,7 +31,23 @@ def slim(body: Mapping[str, Any]) -> dict[str, Any]:
     """A plain-dict copy of an object without the bulky fields no reconcile reads (what the caches keep)."""
     result = {k: v for k, v in dict(body).items()}
     metadata = {k: v for k, v in dict(result.get("metadata") or {}).items() if k not in DROPPED_METADATA}
+    annotations = metadata.get("annotations")
+    if annotations:
+        metadata["annotations"] = {k: v for k, v in annotations.items() if not k.startswith(KOPF_PREFIX)}
     result["metadata"] = metadata
+    return result
+
+
+def slim_child(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What the reconcilers read of a child: identity, generation, their own annotations and status (no spec)."""
+    metadata = body.get("metadata") or {}
+    kept = {k: metadata[k] for k in ("name", "namespace", "generation", "labels", "uid") if k in metadata}
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k in CHILD_ANNOTATIONS}
+    if annotations:
+        kept["annotations"] = annotations
+    result: dict[str, Any] = {"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "metadata": kept}
+    if body.get("status") is not None:
+        result["status"] = dict(body["status"])
     return result
 
 
@@ -83,7 +102,7 @@ def observe_inference_service(
         now=now(),
         runtimes=tuple(sorted((slim(r) for r in runtimes), key=lambda r: r["metadata"]["name"])),
         cluster_runtimes=tuple(sorted((slim(r) for r in cluster_runtimes), key=lambda r: r["metadata"]["name"])),
-        children=tuple(slim(c) for c in children),
+        children=tuple(slim_child(c) for c in children),
         service_account=service_account,
         secrets=tuple(secrets),
     )
