@@ -29,7 +29,7 @@ def test_shap_values_add_up(iris_item: sklearn.SKLearnModel) -> None:
     probe = np.array([[6.8, 2.8, 4.8, 1.4]])
     result = explaining.explain_tabular(model=iris_item, array=probe)["explanations"]
     values = np.asarray(result["shap_values"])
-    assert values.shape == (1, 4, 3)
+    assert values.shape == (1, 4, 3)  # rows, features, classes
     total = values.sum(axis=1) + np.asarray(result["base_values"])
     assert np.allclose(total, iris_item.estimator.predict_proba(probe), atol=1e-6)
 

@@ -1,7 +1,7 @@
 """The built-in tabular explainer: SHAP values for any `ArrayModel` (scikit-learn, XGBoost, LightGBM).
 
-It explains the model's scores (class probabilities when the model has them) with SHAP's model-agnostic explainer
-and an independent masker. The background is `background.npy` in the model directory when present (rows of typical
+It explains the model's scores (class probabilities when the model has them) with SHAP's model-agnostic Kernel
+explainer (no JIT compilation, so the first explanation is as fast as the next). The background is `background.npy` in the model directory when present (rows of typical
 inputs), else a single row of zeros. `shap` is the optional `explain` extra and is imported on first use.
 """
 
@@ -37,14 +37,13 @@ def explain_tabular(*, model: model.ArrayModel, array: np.ndarray) -> dict[str, 
     if explainer is None:
         function = getattr(model, "explain_function", None)
         scorer = function() if callable(function) else model.predict_array
-        masker = shap.maskers.Independent(background(model, columns=array.shape[1]))
-        explainer = shap.Explainer(scorer, masker)
+        explainer = shap.KernelExplainer(scorer, background(model, columns=array.shape[1]))
         model._shap_explainer = explainer  # type: ignore[attr-defined]
-    explanation = explainer(array.astype(np.float64), silent=True)
+    values = explainer.shap_values(array.astype(np.float64), silent=True)
     return {
         "explanations": {
-            "shap_values": np.asarray(explanation.values).tolist(),
-            "base_values": np.asarray(explanation.base_values).tolist(),
+            "shap_values": np.asarray(values).tolist(),
+            "base_values": np.asarray(explainer.expected_value).tolist(),
             "data": array.tolist(),
         }
     }
