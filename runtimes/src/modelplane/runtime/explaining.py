@@ -1,8 +1,9 @@
 """The built-in tabular explainer: SHAP values for any `ArrayModel` (scikit-learn, XGBoost, LightGBM).
 
 It explains the model's scores (class probabilities when the model has them) with SHAP's model-agnostic Kernel
-explainer (no JIT compilation, so the first explanation is as fast as the next). The background is `background.npy` in the model directory when present (rows of typical
-inputs), else a single row of zeros. `shap` is the optional `explain` extra and is imported on first use.
+explainer (no JIT compilation, so the first explanation is as fast as the next). The background is
+`background.npy` in the model directory when present (rows of typical inputs), else a single row of zeros. `shap`
+is the optional `explain` extra and is imported on first use.
 """
 
 from __future__ import annotations
