@@ -89,7 +89,7 @@ verify-charts: venv ## Fail when chart READMEs, schemas or generated overlays di
 ##@ Test
 
 .PHONY: test
-test: lint test-unit test-render test-cluster ## Run every test tier (lint, unit, render, cluster).
+test: lint test-unit test-render test-cluster e2e ## Run every test tier (lint, unit, render, cluster, e2e).
 
 .PHONY: test-unit
 test-unit: venv ## Unit tests: pure code and servers on 127.0.0.1, no cluster.
@@ -102,6 +102,14 @@ test-render: venv tools ## Render tests: helm lint/template and kustomize build,
 .PHONY: test-cluster
 test-cluster: venv tools ## Cluster tests: start the local control plane (if down) and test against it.
 	$(PYTEST) -m cluster
+
+.PHONY: e2e
+e2e: venv tools cluster-up ## End-to-end journeys (local profile): process node, local ingress, CRDs, controller, e2e/.
+	@hack/local-node.sh up
+	@hack/local-ingress.sh up
+	@KUBECONFIG=$$(hack/cluster.sh kubeconfig) $(MAKE) --no-print-directory install >/dev/null
+	$(PYTEST) e2e --kubeconfig "$$(hack/cluster.sh kubeconfig)" --ingress "$$(hack/local-ingress.sh url)" \
+	  --profile local --controller local
 
 ##@ Local cluster
 

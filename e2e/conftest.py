@@ -1,0 +1,369 @@
+"""The end-to-end suite's fixtures: the cluster, the platform, a namespace per test with a model repository in it,
+and on failure a dump of the controller's log, the namespace's events and the objects involved.
+
+Run it with `make e2e` (the local profile: the local control plane, the process node, the local ingress and the
+controller). Options: `--kubeconfig PATH`, `--ingress URL` (where Ingress/VirtualService hosts are served),
+`--profile local|kind` (tests marked `kind` need Knative's and Istio's data plane and run only there), and
+`--controller local|installed` (local: the suite runs `modelplane operator` itself; installed: a controller is
+already running in the cluster, as after `helm install`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import pathlib
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+KUBECTL = str(ROOT / "bin" / "kubectl")
+MODELPLANE = str(ROOT / ".venv" / "bin" / "modelplane")
+STATE = ROOT / ".cluster" / "e2e"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("modelplane e2e")
+    group.addoption("--kubeconfig", default=os.environ.get("KUBECONFIG", ""), help="the cluster's kubeconfig")
+    group.addoption("--ingress", default="http://127.0.0.1:8088", help="address of the cluster's ingress")
+    group.addoption("--profile", choices=("local", "kind"), default="local", help="which data plane the cluster has")
+    group.addoption(
+        "--controller",
+        choices=("local", "installed"),
+        default="local",
+        help="run the controller here or use the installed one",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "kind: needs Knative and Istio's data plane (profile kind only)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--profile") == "kind":
+        return
+    skip = pytest.mark.skip(reason="needs Knative and Istio's data plane: run with --profile kind (make kind-up e2e)")
+    for item in items:
+        if "kind" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def kubectl(kubeconfig: str, *args: str, check: bool = True) -> str:
+    result = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(request: pytest.FixtureRequest) -> str:
+    path = request.config.getoption("--kubeconfig")
+    if not path:
+        path = subprocess.run(
+            [str(ROOT / "hack" / "cluster.sh"), "kubeconfig"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    if not pathlib.Path(path).is_file():
+        pytest.fail(f"no kubeconfig at {path!r}: start the cluster (make cluster-up) or pass --kubeconfig")
+    return path
+
+
+@pytest.fixture(scope="session")
+def api(kubeconfig: str) -> Any:
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=kubeconfig)
+
+
+@pytest.fixture(scope="session")
+def ingress(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--ingress")).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def controller(request: pytest.FixtureRequest, kubeconfig: str) -> Iterator[pathlib.Path | None]:
+    """The controller: started here for `--controller local` (its log is returned), else the installed one."""
+    if request.config.getoption("--controller") == "installed":
+        yield None
+        return
+    STATE.mkdir(parents=True, exist_ok=True)
+    log = STATE / "operator.log"
+    env = {**os.environ, "KUBECONFIG": kubeconfig}
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [MODELPLANE, "operator", "--register-webhook", "--webhook-port", "19555", "--health-port", "18081"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while "watching children" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the controller did not start; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+    yield log
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _dump(kubeconfig: str, namespace: str, controller_log: pathlib.Path | None, profile: str) -> str:
+    parts = [f"===== e2e failure dump for namespace {namespace} ====="]
+    if controller_log is not None and controller_log.exists():
+        parts += ["----- controller log (last 60 lines) -----", *controller_log.read_text().splitlines()[-60:]]
+    parts += [
+        "----- events -----",
+        kubectl(kubeconfig, "-n", namespace, "get", "events", "--sort-by=.lastTimestamp", check=False),
+    ]
+    kinds = "inferenceservices,trainedmodels,deployments,services,pods,ingresses,horizontalpodautoscalers"
+    parts += ["----- objects -----", kubectl(kubeconfig, "-n", namespace, "get", kinds, "-o", "yaml", check=False)]
+    parts += [kubectl(kubeconfig, "-n", namespace, "get", "virtualservices,httproutes", "-o", "yaml", check=False)]
+    if profile == "local":
+        pods = kubectl(kubeconfig, "-n", namespace, "get", "pods", "-o", "name", check=False).split()
+        for pod in pods:
+            name = pod.split("/", 1)[-1]
+            spec = json.loads(
+                kubectl(kubeconfig, "-n", namespace, "get", "pod", name, "-o", "json", check=False) or "{}"
+            )
+            for container in [
+                c["name"]
+                for c in spec.get("spec", {}).get("initContainers", []) + spec.get("spec", {}).get("containers", [])
+            ]:
+                logs = subprocess.run(
+                    [MODELPLANE, "dev-node", "logs", name, "-n", namespace, "-c", container],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                parts += [f"----- log of {name}/{container} -----", (logs.stdout or logs.stderr)[-3000:]]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def namespace(request: pytest.FixtureRequest, kubeconfig: str, controller: pathlib.Path | None) -> Iterator[str]:
+    """A fresh namespace for one journey; dumped on failure, deleted afterwards."""
+    name = f"e2e-{request.node.name[5:25].replace('_', '-').strip('-').lower()}-{uuid.uuid4().hex[:4]}"
+    kubectl(kubeconfig, "create", "namespace", name)
+    yield name
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(_dump(kubeconfig, name, controller, request.config.getoption("--profile")))
+    kubectl(kubeconfig, "delete", "namespace", name, "--wait=false", check=False)
+
+
+def iris_model_bytes(*, constant: int | None = None) -> bytes:
+    """A joblib iris classifier: logistic regression, or one that always answers `constant` (to tell versions apart)."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_iris()
+    model: Any = LogisticRegression(max_iter=500)
+    if constant is not None:
+        model = DummyClassifier(strategy="constant", constant=constant)
+    buffer = io.BytesIO()
+    joblib.dump(model.fit(data.data, data.target), buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def model_repository(kubeconfig: str, namespace: str) -> str:
+    """An HTTP model repository inside the namespace (a Service in front of a file server pod holding models from a
+    ConfigMap): `/iris/model.joblib` (logistic regression) and `/iris-constant-2/model.joblib` (always answers 2).
+    Returns the base URL a storage URI starts with."""
+    manifests = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "iris-model"},
+            "binaryData": {
+                "model.joblib": base64.b64encode(iris_model_bytes()).decode(),
+                "constant-2.joblib": base64.b64encode(iris_model_bytes(constant=2)).decode(),
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "models", "labels": {"app": "models"}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "files",
+                        "image": "modelplane/runtime:0.1.0",
+                        "command": [
+                            "python",
+                            "-m",
+                            "http.server",
+                            "8000",
+                            "--bind",
+                            "0.0.0.0",
+                            "--directory",
+                            "/models",
+                        ],
+                        "ports": [{"name": "http", "containerPort": 8000}],
+                        "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1},
+                        "volumeMounts": [
+                            {"name": "iris", "mountPath": "/models/iris"},
+                            {"name": "constant", "mountPath": "/models/iris-constant-2"},
+                        ],
+                    }
+                ],
+                "volumes": [
+                    {
+                        "name": "iris",
+                        "configMap": {"name": "iris-model", "items": [{"key": "model.joblib", "path": "model.joblib"}]},
+                    },
+                    {
+                        "name": "constant",
+                        "configMap": {
+                            "name": "iris-model",
+                            "items": [{"key": "constant-2.joblib", "path": "model.joblib"}],
+                        },
+                    },
+                ],
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "models"},
+            "spec": {"selector": {"app": "models"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+        },
+    ]
+    apply(kubeconfig, namespace, *manifests)
+    kubectl(kubeconfig, "-n", namespace, "wait", "--for=condition=Ready", "pod/models", "--timeout=90s")
+    return f"http://models.{namespace}.svc.cluster.local"
+
+
+def apply(kubeconfig: str, namespace: str, *objects: dict[str, Any]) -> None:
+    data = "\n---\n".join(json.dumps(o) for o in objects)
+    result = subprocess.run(
+        [KUBECTL, "--kubeconfig", kubeconfig, "-n", namespace, "apply", "-f", "-"],
+        input=data,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"kubectl apply failed: {result.stderr.strip()}")
+
+
+def wait_until(what: str, check: Callable[[], Any], *, timeout: float = 180.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(1.0)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+class Journey:
+    """What a journey does with the cluster: apply objects, read them, wait for readiness, send predictions."""
+
+    def __init__(self, *, kubeconfig: str, namespace: str, ingress: str) -> None:
+        self.kubeconfig = kubeconfig
+        self.namespace = namespace
+        self.ingress = ingress
+
+    def apply(self, *objects: dict[str, Any]) -> None:
+        apply(self.kubeconfig, self.namespace, *objects)
+
+    def wait(self, what: str, check: Callable[[], Any], *, timeout: float = 180.0) -> Any:
+        return wait_until(what, check, timeout=timeout)
+
+    @staticmethod
+    def sklearn(name: str, storage_uri: str, **predictor: Any) -> dict[str, Any]:
+        """A Raw-mode InferenceService serving a scikit-learn model from `storage_uri`."""
+        return {
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": {"name": name, "annotations": {"serving.kserve.io/deploymentMode": "RawDeployment"}},
+            "spec": {
+                "predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": storage_uri}, **predictor}
+            },
+        }
+
+    def kubectl(self, *args: str, check: bool = True) -> str:
+        return kubectl(self.kubeconfig, "-n", self.namespace, *args, check=check)
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+        text = self.kubectl("get", kind, name, "-o", "json", "--ignore-not-found", check=False)
+        return json.loads(text) if text.strip() else None
+
+    def names(self, kind: str) -> list[str]:
+        return [n.split("/", 1)[-1] for n in self.kubectl("get", kind, "-o", "name").split()]
+
+    def ready(self, name: str, *, timeout: float = 240.0) -> dict[str, Any]:
+        def check() -> dict[str, Any] | None:
+            isvc = self.get("inferenceservice", name) or {}
+            conditions = (isvc.get("status") or {}).get("conditions") or []
+            return isvc if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions) else None
+
+        return wait_until(f"InferenceService {name} to be Ready", check, timeout=timeout)
+
+    def host(self, name: str) -> str:
+        isvc = self.get("inferenceservice", name) or {}
+        url = str((isvc.get("status") or {}).get("url") or "")
+        if not url:
+            pytest.fail(f"InferenceService {name} has no status.url")
+        return url.split("://", 1)[-1].split("/", 1)[0]
+
+    def post(self, name: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            self.ingress + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Host": self.host(name)},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, {"error": text.decode(errors="replace")}
+
+    def answered(
+        self, name: str, path: str, body: dict[str, Any], *, timeout: float = 60.0
+    ) -> tuple[int, dict[str, Any]]:
+        """The first answer that is not 502/503/404, retrying while the route or the model is still coming up."""
+        seen: list[tuple[int, dict[str, Any]]] = []
+
+        def check() -> tuple[int, dict[str, Any]] | None:
+            status, answer = self.post(name, path, body)
+            seen[:] = [(status, answer)]
+            return None if status in (404, 502, 503) else (status, answer)
+
+        found: tuple[int, dict[str, Any]] | None = None
+        deadline = time.monotonic() + timeout
+        while found is None and time.monotonic() < deadline:
+            found = check()
+            if found is None:
+                time.sleep(1.0)
+        if found is None:
+            pytest.fail(f"{path} on {name} did not answer within {timeout:.0f} s; last answer: {seen}")
+        return found
+
+
+@pytest.fixture
+def journey(kubeconfig: str, namespace: str, ingress: str) -> Journey:
+    return Journey(kubeconfig=kubeconfig, namespace=namespace, ingress=ingress)
