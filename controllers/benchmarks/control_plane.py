@@ -126,10 +126,14 @@ def bench_cluster(*, nodes: int) -> Iterator[pathlib.Path]:
         subprocess.run([*kubectl, "apply", "-f", "-"], input=node_list, text=True, check=True, capture_output=True)
         for crd_dir in CRD_DIRS:
             subprocess.run([*kubectl, "apply", "--server-side", "-f", str(crd_dir)], check=True, capture_output=True)
-            subprocess.run(
-                [*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f", str(crd_dir)],
-                check=True, capture_output=True,
-            )  # fmt: skip
+        wait = [*kubectl, "wait", "--for=condition=Established", "--timeout=60s"]
+        for _ in range(5):  # a CRD just applied may not be listable yet
+            if (
+                subprocess.run([*wait, *(a for d in CRD_DIRS for a in ("-f", str(d)))], capture_output=True).returncode
+                == 0
+            ):
+                break
+            time.sleep(2)
         for _ in range(120):
             ok = subprocess.run([*kubectl, "-n", "default", "get", "serviceaccount", "default"], capture_output=True)
             if ok.returncode == 0:
