@@ -108,6 +108,8 @@ e2e: venv tools cluster-up ## End-to-end journeys (local profile): process node,
 	@hack/local-node.sh up
 	@hack/local-ingress.sh up
 	@KUBECONFIG=$$(hack/cluster.sh kubeconfig) $(MAKE) --no-print-directory install >/dev/null
+	@$(BIN)/helm template modelplane charts/modelplane --show-only templates/runtimes/clusterservingruntimes.yaml \
+	  | $(BIN)/kubectl --kubeconfig "$$(hack/cluster.sh kubeconfig)" apply --server-side --force-conflicts -f - >/dev/null
 	$(PYTEST) e2e --kubeconfig "$$(hack/cluster.sh kubeconfig)" --ingress "$$(hack/local-ingress.sh url)" \
 	  --profile local --controller local
 

@@ -11,6 +11,7 @@ already running in the cluster, as after `helm install`).
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import os
@@ -166,36 +167,77 @@ def namespace(request: pytest.FixtureRequest, kubeconfig: str, controller: pathl
     kubectl(kubeconfig, "delete", "namespace", name, "--wait=false", check=False)
 
 
-def iris_model_bytes(*, constant: int | None = None) -> bytes:
-    """A joblib iris classifier: logistic regression, or one that always answers `constant` (to tell versions apart)."""
+IRIS = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
+
+
+@functools.cache
+def models() -> dict[str, bytes]:
+    """The model repository's files (path -> bytes), trained once per session on the iris data:
+    `iris/model.joblib` (scikit-learn logistic regression), `iris-constant-2/model.joblib` (always answers 2, to tell
+    versions apart), `xgboost/model.json` and `lightgbm/model.txt` (regressors), `onnx/model.onnx` (the logistic
+    regression converted by skl2onnx)."""
     import joblib
+    import lightgbm
+    import numpy as np
+    import xgboost
+    from skl2onnx import to_onnx
     from sklearn.datasets import load_iris
     from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
 
     data = load_iris()
-    model: Any = LogisticRegression(max_iter=500)
-    if constant is not None:
-        model = DummyClassifier(strategy="constant", constant=constant)
-    buffer = io.BytesIO()
-    joblib.dump(model.fit(data.data, data.target), buffer)
-    return buffer.getvalue()
+    x, y = data.data.astype(np.float32), data.target
+    files: dict[str, bytes] = {}
+    for path, model in (
+        ("iris/model.joblib", LogisticRegression(max_iter=500).fit(x, y)),
+        ("iris-constant-2/model.joblib", DummyClassifier(strategy="constant", constant=2).fit(x, y)),
+    ):
+        buffer = io.BytesIO()
+        joblib.dump(model, buffer)
+        files[path] = buffer.getvalue()
+    booster = xgboost.train({"objective": "reg:squarederror", "max_depth": 2}, xgboost.DMatrix(x, label=y), 5)
+    files["xgboost/model.json"] = bytes(booster.save_raw("json"))
+    gbm = lightgbm.train({"objective": "regression", "num_leaves": 4, "verbose": -1}, lightgbm.Dataset(x, label=y), 5)
+    files["lightgbm/model.txt"] = gbm.model_to_string().encode()
+    onnx_model = to_onnx(LogisticRegression(max_iter=500).fit(x, y), x[:1], options={"zipmap": False})
+    files["onnx/model.onnx"] = onnx_model.SerializeToString()
+    return files
+
+
+def expected(path: str) -> list[float]:
+    """What the regressors of the repository predict for IRIS (computed here, from the same bytes)."""
+    import lightgbm
+    import numpy as np
+    import xgboost
+
+    x = np.asarray(IRIS, dtype=np.float32)
+    if path.startswith("xgboost/"):
+        booster = xgboost.Booster()
+        booster.load_model(bytearray(models()[path]))
+        return [float(v) for v in booster.inplace_predict(x)]
+    if path.startswith("lightgbm/"):
+        return [float(v) for v in lightgbm.Booster(model_str=models()[path].decode()).predict(x)]
+    raise ValueError(f"no expectation for {path}")
+
+
+@pytest.fixture(scope="session")
+def framework_predictions() -> Callable[[str], list[float]]:
+    """`expected`: what a repository regressor predicts for IRIS, computed by its framework here."""
+    return expected
 
 
 @pytest.fixture
 def model_repository(kubeconfig: str, namespace: str) -> str:
-    """An HTTP model repository inside the namespace (a Service in front of a file server pod holding models from a
-    ConfigMap): `/iris/model.joblib` (logistic regression) and `/iris-constant-2/model.joblib` (always answers 2).
-    Returns the base URL a storage URI starts with."""
+    """An HTTP model repository inside the namespace: a file server pod behind the Service `models`, serving the
+    files of `models()` from a ConfigMap. Returns the base URL storage URIs start with."""
+    files = models()
+    keys = {path: path.replace("/", "--") for path in files}
     manifests = [
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": "iris-model"},
-            "binaryData": {
-                "model.joblib": base64.b64encode(iris_model_bytes()).decode(),
-                "constant-2.joblib": base64.b64encode(iris_model_bytes(constant=2)).decode(),
-            },
+            "metadata": {"name": "models"},
+            "binaryData": {keys[p]: base64.b64encode(data).decode() for p, data in files.items()},
         },
         {
             "apiVersion": "v1",
@@ -218,24 +260,14 @@ def model_repository(kubeconfig: str, namespace: str) -> str:
                         ],
                         "ports": [{"name": "http", "containerPort": 8000}],
                         "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1},
-                        "volumeMounts": [
-                            {"name": "iris", "mountPath": "/models/iris"},
-                            {"name": "constant", "mountPath": "/models/iris-constant-2"},
-                        ],
+                        "volumeMounts": [{"name": "models", "mountPath": "/models"}],
                     }
                 ],
                 "volumes": [
                     {
-                        "name": "iris",
-                        "configMap": {"name": "iris-model", "items": [{"key": "model.joblib", "path": "model.joblib"}]},
-                    },
-                    {
-                        "name": "constant",
-                        "configMap": {
-                            "name": "iris-model",
-                            "items": [{"key": "constant-2.joblib", "path": "model.joblib"}],
-                        },
-                    },
+                        "name": "models",
+                        "configMap": {"name": "models", "items": [{"key": k, "path": p} for p, k in keys.items()]},
+                    }
                 ],
             },
         },
@@ -290,14 +322,14 @@ class Journey:
         return wait_until(what, check, timeout=timeout)
 
     @staticmethod
-    def sklearn(name: str, storage_uri: str, **predictor: Any) -> dict[str, Any]:
-        """A Raw-mode InferenceService serving a scikit-learn model from `storage_uri`."""
+    def sklearn(name: str, storage_uri: str, *, model_format: str = "sklearn", **predictor: Any) -> dict[str, Any]:
+        """A Raw-mode InferenceService serving a `model_format` model (scikit-learn by default) from `storage_uri`."""
         return {
             "apiVersion": "serving.kserve.io/v1beta1",
             "kind": "InferenceService",
             "metadata": {"name": name, "annotations": {"serving.kserve.io/deploymentMode": "RawDeployment"}},
             "spec": {
-                "predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": storage_uri}, **predictor}
+                "predictor": {"model": {"modelFormat": {"name": model_format}, "storageUri": storage_uri}, **predictor}
             },
         }
 
