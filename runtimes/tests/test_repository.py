@@ -92,3 +92,17 @@ def test_unknown_and_unload() -> None:
         assert models.names() == []
 
     asyncio.run(run())
+
+
+def test_loading_an_unknown_name_leaves_no_trace() -> None:
+    async def run() -> None:
+        def loader(name: str) -> model.Model:
+            raise errors.ModelNotFound(name)
+
+        models = repository.ModelRepository(loader=loader)
+        with pytest.raises(errors.ModelNotFound):
+            await models.load("ghost")
+        assert models.names() == []
+        assert models.all_ready()
+
+    asyncio.run(run())

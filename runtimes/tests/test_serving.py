@@ -2,8 +2,9 @@
 
 Covers: sklearn iris over V1 with plain HTTP and the kserve SDK's REST client (V1 and V2), tritonclient.http with
 binary tensors both ways and JSON, tritonclient.grpc and the kserve SDK's gRPC client (each in its own process),
-readiness before/after load, a model that fails to load, the repository extension (load/unload a second model at
-run time), Prometheus metrics, the body-size limit, SIGTERM shutdown, and payload logging to a CloudEvents sink.
+Prometheus metrics, the body-size limit, payload logging to a CloudEvents sink, the repository extension (load and
+unload a second model at run time, a model that fails to load and what readiness says then), and SIGTERM shutdown.
+All of it runs against one server (started once for the module, in file order: the SIGTERM test comes last).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -29,13 +31,57 @@ from sklearn.tree import DecisionTreeClassifier
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
+BODY_LIMIT = 4096
 Server = Any  # conftest.Server: a started server process with its ports and log
 
 
+class _Sink(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        body = self.rfile.read(length)
+        type(self).received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
 @pytest.fixture(scope="module")
-def iris_server(start_module_server: Callable[..., Server], iris_dir: pathlib.Path) -> Server:
-    """One server shared by the tests that only read from it."""
-    return start_module_server("--model_name", "iris", "--model_dir", str(iris_dir))
+def sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    _Sink.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", _Sink.received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def model_root(
+    tmp_path_factory: pytest.TempPathFactory, iris_dir: pathlib.Path, iris: tuple[np.ndarray, np.ndarray]
+) -> pathlib.Path:
+    """iris at the top (the served model), a decision tree and a broken file in subfolders (loaded at run time)."""
+    root = tmp_path_factory.mktemp("models")
+    (root / "model.joblib").write_bytes((iris_dir / "model.joblib").read_bytes())
+    (root / "tree").mkdir()
+    joblib.dump(DecisionTreeClassifier(random_state=0).fit(*iris), root / "tree" / "model.joblib")
+    (root / "broken").mkdir()
+    (root / "broken" / "model.joblib").write_bytes(b"not a pickle")
+    return root
+
+
+@pytest.fixture(scope="module")
+def iris_server(
+    start_module_server: Callable[..., Server], model_root: pathlib.Path, sink: tuple[str, list[dict[str, Any]]]
+) -> Server:
+    return start_module_server(
+        "--model_name", "iris", "--model_dir", str(model_root), "--max_body_bytes", str(BODY_LIMIT),
+        "--logger_url", sink[0], "--logger_mode", "all", "--isvc_name", "sklearn-iris", "--isvc_namespace", "default",
+    )  # fmt: skip
 
 
 def test_v1_predict_iris(iris_server: Server) -> None:
@@ -122,120 +168,91 @@ def test_grpc_clients(iris_server: Server, script: str) -> None:
         assert report["missing"]["status"] == "StatusCode.NOT_FOUND"
 
 
-def test_metrics_after_traffic(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
-    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir), "--grpc_port", "0")
+def _metric(text: str, key: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(key + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_metrics_after_traffic(iris_server: Server) -> None:
+    keys = {
+        "requests": 'modelplane_requests_total{model="iris",protocol="v1"}',
+        "errors": 'modelplane_request_errors_total{code="400",model="iris",protocol="v1"}',
+        "latency": 'modelplane_request_duration_seconds_count{model="iris",protocol="v1"}',
+    }
+    before = httpx.get(iris_server.url + "/metrics").text
     for _ in range(3):
-        httpx.post(server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
-    httpx.post(server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
-    text = httpx.get(server.url + "/metrics").text
-    assert 'modelplane_requests_total{model="iris",protocol="v1"} 4.0' in text
-    assert 'modelplane_request_errors_total{code="400",model="iris",protocol="v1"} 1.0' in text
-    assert 'modelplane_request_duration_seconds_count{model="iris",protocol="v1"} 4.0' in text
-    assert "modelplane_requests_in_flight 0.0" in text
+        httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
+    after = httpx.get(iris_server.url + "/metrics").text
+    assert _metric(after, keys["requests"]) - _metric(before, keys["requests"]) == 4
+    assert _metric(after, keys["errors"]) - _metric(before, keys["errors"]) == 1
+    assert _metric(after, keys["latency"]) - _metric(before, keys["latency"]) == 4
+    assert "modelplane_requests_in_flight 0.0" in after
+    assert "modelplane_payload_events_delivered_total" in after
 
 
-def test_body_limit(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
-    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir), "--max_body_bytes", "2048")
-    big = {"instances": [[1.0, 2.0, 3.0, 4.0]] * 200}
-    reply = httpx.post(server.url + "/v1/models/iris:predict", json=big)
+def test_body_limit(iris_server: Server) -> None:
+    big = {"instances": [[1.0, 2.0, 3.0, 4.0]] * 400}
+    reply = httpx.post(iris_server.url + "/v1/models/iris:predict", json=big)
     assert reply.status_code == 413
-    assert "limit of 2048" in reply.json()["error"]
-    ok = httpx.post(server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
+    assert f"limit of {BODY_LIMIT}" in reply.json()["error"]
+    ok = httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
     assert ok.json() == {"predictions": [1, 1]}
 
 
-def test_unloadable_model_is_not_ready(start_server: Callable[..., Server], tmp_path: pathlib.Path) -> None:
-    (tmp_path / "model.joblib").write_bytes(b"not a pickle")
-    server = start_server("--model_name", "broken", "--model_dir", str(tmp_path), ready=False)
-    for _ in range(100):
-        if "failed" in httpx.post(server.url + "/v1/models/broken:predict", json={"instances": [[1]]}).text:
-            break
-        asyncio.run(asyncio.sleep(0.1))
-    reply = httpx.post(server.url + "/v1/models/broken:predict", json={"instances": [[1]]})
-    assert reply.status_code == 503
-    assert "not a loadable joblib/pickle file" in reply.json()["error"]
-    assert httpx.get(server.url + "/v2/health/ready").status_code == 503
-    assert httpx.get(server.url + "/v2/health/live").status_code == 200
-
-
-def test_repository_load_and_unload(
-    start_server: Callable[..., Server],
-    iris_dir: pathlib.Path,
-    iris: tuple[np.ndarray, np.ndarray],
-    tmp_path: pathlib.Path,
-) -> None:
-    root = tmp_path / "models"
-    root.mkdir()
-    (root / "model.joblib").write_bytes((iris_dir / "model.joblib").read_bytes())
-    (root / "tree").mkdir()
-    joblib.dump(DecisionTreeClassifier(random_state=0).fit(*iris), root / "tree" / "model.joblib")
-    server = start_server("--model_name", "iris", "--model_dir", str(root))
-    assert httpx.get(server.url + "/v2/models/tree/ready").status_code == 404
-    loaded = httpx.post(server.url + "/v2/repository/models/tree/load", timeout=60)
-    assert loaded.status_code == 200, loaded.text
-    assert httpx.get(server.url + "/v2/models/tree/ready").status_code == 200
-    reply = httpx.post(server.url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
-    assert reply.json() == {"predictions": [1, 1]}
-    assert httpx.get(server.url + "/v1/models").json() == {"models": ["iris", "tree"]}
-    assert httpx.post(server.url + "/v2/repository/models/tree/unload").status_code == 200
-    gone = httpx.post(server.url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
-    assert gone.status_code == 404
-    missing = httpx.post(server.url + "/v2/repository/models/nothing/load")
-    assert missing.status_code == 404
-
-
-def test_sigterm_stops_the_server(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
-    server = start_server("--model_name", "iris", "--model_dir", str(iris_dir))
-    server.process.send_signal(signal.SIGTERM)
-    # uvicorn shuts down gracefully, then re-raises the signal so the exit status still says SIGTERM.
-    assert server.process.wait(timeout=20) in (0, -signal.SIGTERM)
-    assert "Finished server process" in server.log()
-
-
-class _Sink(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", 0))
-        body = self.rfile.read(length)
-        type(self).received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    _Sink.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", _Sink.received
-    server.shutdown()
-    server.server_close()
-
-
-def test_payload_logging(
-    start_server: Callable[..., Server], iris_dir: pathlib.Path, sink: tuple[str, list[dict[str, Any]]]
-) -> None:
-    url, received = sink
-    server = start_server(
-        "--model_name", "iris", "--model_dir", str(iris_dir), "--logger_url", url, "--logger_mode", "all",
-        "--isvc_name", "sklearn-iris", "--isvc_namespace", "default",
-    )  # fmt: skip
+def test_payload_logging(iris_server: Server, sink: tuple[str, list[dict[str, Any]]]) -> None:
+    _, received = sink
     body = {"instances": IRIS_INSTANCES}
-    reply = httpx.post(server.url + "/v1/models/iris:predict", json=body, headers={"x-request-id": "abc"})
+    reply = httpx.post(iris_server.url + "/v1/models/iris:predict", json=body, headers={"x-request-id": "abc"})
     assert reply.status_code == 200
-    for _ in range(100):
-        if len(received) >= 2:
-            break
-        asyncio.run(asyncio.sleep(0.05))
-    kinds = {event["headers"]["ce-type"]: event for event in received}
-    assert set(kinds) == {"org.kubeflow.serving.inference.request", "org.kubeflow.serving.inference.response"}
-    request_event = kinds["org.kubeflow.serving.inference.request"]
-    assert request_event["headers"]["ce-id"] == "abc"
+    deadline = time.monotonic() + 10
+    mine: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline and len(mine) < 2:
+        mine = {e["headers"]["ce-type"]: e for e in list(received) if e["headers"].get("ce-id") == "abc"}
+        time.sleep(0.05)
+    assert set(mine) == {"org.kubeflow.serving.inference.request", "org.kubeflow.serving.inference.response"}
+    request_event = mine["org.kubeflow.serving.inference.request"]
     assert request_event["headers"]["ce-inferenceservicename"] == "sklearn-iris"
+    assert request_event["headers"]["ce-namespace"] == "default"
     assert json.loads(request_event["body"]) == body
-    assert json.loads(kinds["org.kubeflow.serving.inference.response"]["body"]) == {"predictions": [1, 1]}
+    assert json.loads(mine["org.kubeflow.serving.inference.response"]["body"]) == {"predictions": [1, 1]}
+
+
+def test_repository_load_and_unload(iris_server: Server) -> None:
+    url = iris_server.url
+    assert httpx.get(url + "/v2/models/tree/ready").status_code == 404
+    loaded = httpx.post(url + "/v2/repository/models/tree/load", timeout=120)
+    assert loaded.status_code == 200, loaded.text
+    assert httpx.get(url + "/v2/models/tree/ready").status_code == 200
+    reply = httpx.post(url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
+    assert reply.json() == {"predictions": [1, 1]}
+    assert httpx.get(url + "/v1/models").json() == {"models": ["iris", "tree"]}
+    assert httpx.post(url + "/v2/repository/models/tree/unload").status_code == 200
+    gone = httpx.post(url + "/v1/models/tree:predict", json={"instances": IRIS_INSTANCES})
+    assert gone.status_code == 404
+    assert httpx.post(url + "/v2/repository/models/nothing/load").status_code == 404
+    assert httpx.post(url + "/v2/repository/models/..hidden/load").status_code == 400
+
+
+def test_model_that_fails_to_load(iris_server: Server) -> None:
+    url = iris_server.url
+    failed = httpx.post(url + "/v2/repository/models/broken/load", timeout=120)
+    assert failed.status_code == 500
+    assert "not a loadable joblib/pickle file" in failed.json()["error"]
+    reply = httpx.post(url + "/v1/models/broken:predict", json={"instances": [[1]]})
+    assert reply.status_code == 503
+    assert "loading failed" in reply.json()["error"]
+    assert httpx.get(url + "/v2/models/broken/ready").status_code == 503
+    assert httpx.get(url + "/v2/health/ready").status_code == 503
+    assert httpx.get(url + "/v2/health/live").status_code == 200
+    assert httpx.post(url + "/v2/repository/models/broken/unload").status_code == 200
+    assert httpx.get(url + "/v2/health/ready").status_code == 200
+
+
+def test_sigterm_stops_the_server(iris_server: Server) -> None:
+    iris_server.process.send_signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status still says SIGTERM.
+    assert iris_server.process.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Finished server process" in iris_server.log()

@@ -77,7 +77,8 @@ class ModelRepository:
                 loader = self._loader
                 try:
                     item = await asyncio.to_thread(loader, name)
-                except errors.ModelServerError as exc:
+                except errors.ModelLoadError as exc:
+                    # The model exists but cannot be built: remember why, readiness reports it.
                     self._failures[name] = exc.message
                     raise
             if name not in self._models:
