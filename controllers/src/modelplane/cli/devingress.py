@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         ingress.run()
     except dev_errors.DevClusterError as exc:
         raise errors.CliError(str(exc), exit_status=1) from exc
-    except OSError as exc:
-        raise errors.CliError(f"the local ingress could not reach the cluster: {exc}", exit_status=1) from exc
+    except kubeio.UNREACHABLE as exc:
+        raise errors.CliError(
+            f"the local ingress cannot reach the API server ({exc}); start it with `make cluster-up`", exit_status=1
+        ) from exc
     return 0

@@ -145,6 +145,10 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: agent.stop())
     try:
         agent.run()
-    except OSError as exc:
-        raise errors.CliError(f"the process node could not start: {exc}", exit_status=1) from exc
+    except kubeio.UNREACHABLE as exc:
+        raise errors.CliError(
+            f"cannot reach the API server at {host}:{port} ({exc}); start it with `make cluster-up`", exit_status=1
+        ) from exc
+    except dev_errors.DevClusterError as exc:
+        raise errors.CliError(str(exc), exit_status=1) from exc
     return 0

@@ -10,7 +10,11 @@ import base64
 import json
 from typing import Any
 
+import urllib3
 from kubernetes import client, config
+
+# What a call raises when the API server cannot be reached (refused, timed out, retries used up).
+UNREACHABLE = (OSError, urllib3.exceptions.HTTPError)
 
 
 def connect(kubeconfig: str | None) -> client.ApiClient:

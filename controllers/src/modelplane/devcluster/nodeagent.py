@@ -111,7 +111,7 @@ class NodeAgent:
                     last_status = time.monotonic()
             except client.ApiException as exc:
                 log.warning("heartbeat failed: %s", exc.reason)
-            except OSError as exc:
+            except kubeio.UNREACHABLE as exc:
                 log.warning("heartbeat failed: the API server is unreachable (%s)", exc)
 
     # -- Services: cluster IPs and names for the node's pods ---------------------------------------------------
@@ -126,7 +126,7 @@ class NodeAgent:
             try:
                 services = kubeio.raw(self.core.list_service_for_all_namespaces(_preload_content=False))["items"]
                 slices = kubeio.raw(discovery.list_endpoint_slice_for_all_namespaces(_preload_content=False))["items"]
-            except (client.ApiException, OSError) as exc:
+            except (client.ApiException, *kubeio.UNREACHABLE) as exc:
                 log.warning("listing Services failed (%s); retrying", exc)
                 self.stopping.wait(2.0)
                 continue
@@ -236,7 +236,7 @@ class NodeAgent:
             except client.ApiException as exc:
                 log.warning("watching pods failed (%s); listing again", exc.reason)
                 self.stopping.wait(1.0)
-            except OSError as exc:
+            except kubeio.UNREACHABLE as exc:
                 log.warning("watching pods failed: the API server is unreachable (%s)", exc)
                 self.stopping.wait(2.0)
 
@@ -269,7 +269,10 @@ class NodeAgent:
             while not self.stopping.wait(1.0):
                 pass
         finally:
-            webhooking.unregister(self.api)
+            try:
+                webhooking.unregister(self.api)
+            except (client.ApiException, *kubeio.UNREACHABLE) as exc:
+                log.warning("could not remove the webhook configuration %s: %s", webhooking.CONFIGURATION, exc)
             server.shutdown()
             with self.lock:
                 runners = list(self.runners.values())

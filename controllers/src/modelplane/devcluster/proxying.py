@@ -152,7 +152,7 @@ class LocalIngress:
                 if not (exc.status == 404 and kind.optional):
                     log.warning("watching %s failed (%s); retrying", kind.name, exc.reason)
                 self.stopping.wait(5.0)
-            except OSError as exc:
+            except kubeio.UNREACHABLE as exc:
                 log.warning("watching %s failed: the API server is unreachable (%s)", kind.name, exc)
                 self.stopping.wait(2.0)
 
@@ -210,7 +210,7 @@ class LocalIngress:
                 except client.ApiException as exc:
                     log.warning("listing the routing objects failed (%s); will retry", exc.reason)
                     self.stale.set()
-                except OSError as exc:
+                except kubeio.UNREACHABLE as exc:
                     log.warning("the API server is unreachable (%s); will retry", exc)
                     self.stale.set()
                     self.stopping.wait(1.0)

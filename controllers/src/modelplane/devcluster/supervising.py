@@ -123,8 +123,8 @@ class PodRunner(threading.Thread):
                 meta = self.pod["metadata"]
                 try:
                     kubeio.delete_pod_now(self.api, namespace=meta["namespace"], name=meta["name"], uid=self.uid)
-                except client.ApiException as exc:
-                    log.warning("pod %s/%s: could not remove it: %s", meta["namespace"], meta["name"], exc.reason)
+                except (client.ApiException, *kubeio.UNREACHABLE) as exc:
+                    log.warning("pod %s: could not remove it: %s", self.label, exc)
             self.on_exit(self)
 
     def _wait(self, seconds: float) -> bool:
@@ -181,8 +181,8 @@ class PodRunner(threading.Thread):
                 self._report()
                 self._wait(RETRY)
                 continue
-            except client.ApiException as exc:
-                log.warning("pod %s: reading what it refers to failed (%s); retrying", self.label, exc.reason)
+            except (client.ApiException, *kubeio.UNREACHABLE) as exc:
+                log.warning("pod %s: reading what it refers to failed (%s); retrying", self.label, exc)
                 self._wait(RETRY)
                 continue
             self._message = ""
@@ -224,7 +224,7 @@ class PodRunner(threading.Thread):
             self._plan = self._planned()
             self._write_volumes(self._plan, tokens_only=True)
             self._tokens_at = time.monotonic()
-        except (errors.PlanError, client.ApiException) as exc:
+        except (errors.PlanError, client.ApiException, *kubeio.UNREACHABLE) as exc:
             log.warning("pod %s: could not refresh its tokens: %s", self.label, exc)
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -417,6 +417,8 @@ class PodRunner(threading.Thread):
         except client.ApiException as exc:
             if exc.status != 404:
                 log.warning("pod %s: status update failed: %s", self.label, exc.reason)
+        except kubeio.UNREACHABLE as exc:
+            log.warning("pod %s: status update failed, the API server is unreachable: %s", self.label, exc)
 
 
 def _write_file(path: pathlib.Path, file: volumes.File) -> None:
