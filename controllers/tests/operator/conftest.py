@@ -22,6 +22,11 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 KUBECTL = ROOT / "bin" / "kubectl"
+# Unique per run, so a parallel `make run` or another suite's operator on the shared cluster is left alone: this
+# session's operator watches only namespaces named `mpc-*` and manages its own webhook configuration.
+RUN_ID = uuid.uuid4().hex[:6]
+WEBHOOK_CONFIGURATION = f"mpc-{RUN_ID}.modelplane.serving.kserve.io"
+NAMESPACE_PREFIX = f"mpc-{RUN_ID}-"
 CRD_DIRS = (
     ROOT / "charts" / "modelplane-crds" / "files" / "crds",
     ROOT / "controllers" / "tests" / "fixtures" / "crds",
@@ -148,7 +153,7 @@ def operator_process(control_plane: pathlib.Path, tmp_path_factory: pytest.TempP
 @pytest.fixture
 def namespace(operator_process: pathlib.Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace; on failure, its objects, events and the operator's log are printed."""
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    name = f"{NAMESPACE_PREFIX}{uuid.uuid4().hex[:6]}"
     kubectl("create", "namespace", name)
     yield name
     report = getattr(request.node, "report_call", None)

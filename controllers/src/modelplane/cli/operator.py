@@ -40,6 +40,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="create the ValidatingWebhookConfiguration pointing at this process (for local runs)",
     )
     parser.add_argument(
+        "--webhook-configuration",
+        default="modelplane.serving.kserve.io",
+        help="name of the ValidatingWebhookConfiguration --register-webhook manages (default: %(default)s)",
+    )
+    parser.add_argument(
         "--health-addr", default="127.0.0.1", help="address of the /healthz endpoint (default: %(default)s)"
     )
     parser.add_argument(
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             webhook_host=args.webhook_host,
             cert_dir=args.cert_dir,
             register_webhook=args.register_webhook,
+            webhook_configuration=args.webhook_configuration,
             health_addr=args.health_addr,
             health_port=args.health_port,
             workers=args.workers,

@@ -34,6 +34,7 @@ class Options:
     webhook_host: str | None = None
     cert_dir: pathlib.Path | None = None
     register_webhook: bool = False
+    webhook_configuration: str = WEBHOOK_CONFIGURATION
     health_addr: str = "127.0.0.1"
     health_port: int = 8081
     workers: int = 16
@@ -78,6 +79,11 @@ def build_registry(
         settings.posting.level = logging.INFO
         settings.persistence.finalizer = "serving.kserve.io/modelplane"
         settings.watching.server_timeout = 600
+        # Bounded concurrency and prompt clean-up of per-object workers keep memory flat under a creation storm;
+        # reconciles themselves run in the `workers` threads anyway.
+        settings.queueing.worker_limit = options.workers * 8
+        settings.queueing.idle_timeout = 1.0
+        settings.process.ultimate_exiting_timeout = 30
         settings.admission.server = kopf.WebhookServer(
             addr=options.webhook_addr,
             port=options.webhook_port,
@@ -86,7 +92,7 @@ def build_registry(
             pkeyfile=str(cert[1]),
         )
         if options.register_webhook:
-            settings.admission.managed = WEBHOOK_CONFIGURATION
+            settings.admission.managed = options.webhook_configuration
 
     handlers.register(registry, available=available)
     admitting.register(registry, ignore_failures=options.register_webhook)
@@ -122,7 +128,7 @@ def run(options: Options) -> int:
                         api_version="admissionregistration.k8s.io/v1",
                         kind="ValidatingWebhookConfiguration",
                         namespace=None,
-                        name=WEBHOOK_CONFIGURATION,
+                        name=options.webhook_configuration,
                     )
                 )
     return 0
