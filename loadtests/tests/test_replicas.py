@@ -38,3 +38,60 @@ def test_poll_reports_kubectl_failures(tmp_path: pathlib.Path) -> None:
     watch = replicas.Watch(kubeconfig=tmp_path / "missing-kubeconfig", isvc="m")
     with pytest.raises(errors.InvalidRun, match="kubectl"):
         replicas.poll(watch)
+
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: default
+  labels:
+    serving.kserve.io/inferenceservice: {isvc}
+spec:
+  containers:
+    - name: kserve-container
+      image: modelplane/runtime:0.1.0
+"""
+
+
+@pytest.mark.cluster
+def test_poll_counts_the_ready_pods_of_an_inferenceservice(kube_cluster: pathlib.Path) -> None:
+    import subprocess
+    import time
+    import uuid
+
+    isvc = f"lt-{uuid.uuid4().hex[:8]}"
+    manifest = POD.format(name=f"{isvc}-predictor", isvc=isvc)
+    subprocess.run(
+        ["kubectl", "--kubeconfig", str(kube_cluster), "apply", "-f", "-"],
+        input=manifest,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        watch = replicas.Watch(kubeconfig=kube_cluster, isvc=isvc)
+        deadline = time.monotonic() + 60
+        counted = replicas.poll(watch)
+        while counted != (1, 1) and time.monotonic() < deadline:
+            time.sleep(1)
+            counted = replicas.poll(watch)
+        assert counted == (1, 1)
+        assert replicas.poll(replicas.Watch(kubeconfig=kube_cluster, isvc=f"{isvc}-other")) == (0, 0)
+    finally:
+        subprocess.run(
+            [
+                "kubectl",
+                "--kubeconfig",
+                str(kube_cluster),
+                "delete",
+                "pod",
+                f"{isvc}-predictor",
+                "--namespace",
+                "default",
+                "--wait=false",
+            ],
+            check=False,
+            capture_output=True,
+        )

@@ -124,6 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from modelplane.loadtest import running
 
+    running.stop_on_signals()
     outcome = running.run(
         running.RunSettings(
             target=target,
@@ -176,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except errors.LoadTestError as exc:
         print(f"modelplane-loadtest: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("modelplane-loadtest: interrupted; servers it started are stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

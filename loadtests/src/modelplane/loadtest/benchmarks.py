@@ -1,12 +1,14 @@
 """The batching and scaling benchmarks: start servers on 127.0.0.1, sweep offered load, write a compared report.
 
 `batching`: one model, several batcher configurations, each swept open-loop from 1 req/s up to saturation (a
-run stops at the first saturated level). Configurations: `off` (Modelplane's runtime without a batcher),
-`adaptive:B:L` (its adaptive batcher, max batch size B, max latency L ms), `fixed:B:L` (MLServer 1.7.1's batcher,
-which waits for B requests or L ms: the behaviour of KServe's batcher sidecar) and `mlserver-off` (MLServer
-without batching, the baseline for the fixed ones). All use the V2 protocol, which both servers speak.
+configuration drops out at its first saturated level). Levels are interleaved: every configuration runs a level
+before any runs the next, so a change in the machine's background load hits them alike. Configurations: `off`
+(Modelplane's runtime without a batcher), `adaptive:B:L` (its adaptive batcher, max batch size B, max latency L
+ms), `fixed:B:L` (MLServer 1.7.1's batcher, which waits for B requests or L ms: the behaviour of KServe's batcher
+sidecar) and `mlserver-off` (MLServer without batching, the baseline for the fixed ones). All use the V2
+protocol, which both servers speak.
 
-`scaling`: 1, 2, 4... replicas of the runtime behind nginx (round robin), each swept open-loop the same way.
+`scaling`: 1, 2, 4... replicas of the runtime behind nginx (round robin), swept the same way.
 The Knative autoscaler's part (time to scale on a step or spike, cold start from zero) needs a cluster running
 Knative: point `modelplane-loadtest run --shape step|spike --kubeconfig ... --isvc ...` at it.
 """
@@ -18,7 +20,7 @@ import dataclasses
 import json
 import pathlib
 
-from modelplane.loadtest import errors, models, payloads, profiles, servers, targets
+from modelplane.loadtest import errors, metrics, models, payloads, profiles, results, servers, targets
 
 DEFAULT_PEERS = pathlib.Path(".work/peers/mlserver")
 DEFAULT_LEVELS = "1,5,20,50,100,200,400,800,1600"
@@ -111,36 +113,94 @@ def _levels(text: str) -> list[float]:
         raise errors.InvalidRun(f"levels {text!r} must be numbers, e.g. 1,10,100") from exc
 
 
-def _sweep(
-    args: argparse.Namespace, *, url: str, model: models.BenchModel, prefix: pathlib.Path, label: str, scrape: bool
-) -> pathlib.Path:
+@dataclasses.dataclass
+class Contender:
+    """One configuration under test and what its runs measured so far."""
+
+    label: str
+    name: str
+    url: str
+    scrape: bool
+    rows: list[results.Summary] = dataclasses.field(default_factory=list)
+    batches: list[tuple[int, float, metrics.Histogram]] = dataclasses.field(default_factory=list)
+    stopped: str = ""
+    requests: int = 0
+
+
+def sweep(args: argparse.Namespace, *, contenders: list[Contender], model: models.BenchModel) -> list[pathlib.Path]:
+    """Each level in turn, and within a level each contender in turn, until each is saturated.
+
+    Interleaving keeps a drift in the machine's background load from landing on one configuration only. Each
+    contender's levels are written as one run (`<out>/<name>_levels.csv` and the rest) for the report.
+    """
     from modelplane.loadtest import running
 
-    target = targets.parse(url=url, model=model.name, protocol="v2")
-    profile = profiles.step(levels=_levels(args.levels), step_s=args.step_s, min_arrivals=args.min_arrivals)
     payload = payloads.check(document=json.loads(model.payload("v2")), protocol="v2")
-    outcome = running.run(
-        running.RunSettings(
-            target=target,
-            body=payloads.body(payload),
-            profile=profile,
-            csv_prefix=prefix,
-            max_requests=args.max_requests,
-            max_run_time_s=profile.duration_s + args.timeout + 10.0,
-            timeout_s=args.timeout,
-            scrape_metrics=scrape,
-            stop_when_saturated=True,
-            saturation_ms=args.saturation_ms,
-            label=label,
+    runs = args.out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    elapsed = 0.0
+    for index, level in enumerate(_levels(args.levels)):
+        for contender in contenders:
+            if contender.stopped:
+                continue
+            profile = profiles.step(levels=[level], step_s=args.step_s, min_arrivals=args.min_arrivals)
+            outcome = running.run(
+                running.RunSettings(
+                    target=targets.parse(url=contender.url, model=model.name, protocol="v2"),
+                    body=payloads.body(payload),
+                    profile=profile,
+                    csv_prefix=runs / f"{contender.name}-{level:g}",
+                    max_requests=args.max_requests,
+                    max_run_time_s=profile.duration_s + args.timeout + 10.0,
+                    timeout_s=args.timeout,
+                    scrape_metrics=contender.scrape,
+                    stop_when_saturated=True,
+                    saturation_ms=args.saturation_ms,
+                    label=contender.label,
+                )
+            )
+            for row in outcome.levels:
+                contender.rows.append(dataclasses.replace(row, key=index, start_s=elapsed))
+            contender.batches += [(index, level, hist) for _, _, hist in outcome.batches]
+            contender.requests += outcome.requests
+            if outcome.saturated or not outcome.levels:
+                contender.stopped = f"saturated at level {level:g}"
+            measured = "-"
+            if outcome.levels:
+                row = outcome.levels[0]
+                measured = f"p50 {row.p50_ms:8.1f} ms  p99 {row.p99_ms:8.1f} ms  failed {row.failed}"
+            mark = "  (saturated)" if contender.stopped else ""
+            print(f"{level:>7g} req/s  {contender.label:<22} {measured}{mark}", flush=True)
+        elapsed += max(args.step_s, args.min_arrivals / level)
+    prefixes = []
+    for contender in contenders:
+        prefix = args.out / contender.name
+        results.write(pathlib.Path(f"{prefix}_levels.csv"), contender.rows)
+        results.write(pathlib.Path(f"{prefix}_segments.csv"), contender.rows)
+        metrics.write(pathlib.Path(f"{prefix}_batches.csv"), contender.batches)
+        results.write_run(
+            pathlib.Path(f"{prefix}_run.json"),
+            {
+                "label": contender.label,
+                "target": contender.url,
+                "model": model.name,
+                "protocol": "v2",
+                "shape": "step (levels interleaved across configurations)",
+                "pacing": "open",
+                "max_requests": args.max_requests,
+                "max_run_time_s": "per level: step + timeout + 10",
+                "stopped": contender.stopped or "profile done",
+                "requests": contender.requests,
+            },
         )
-    )
-    print(f"{label}: stopped by {outcome.stopped}, {outcome.requests} requests")
-    return prefix
+        prefixes.append(prefix)
+    return prefixes
 
 
 def run_batching(args: argparse.Namespace) -> int:
-    from modelplane.loadtest import reporting
+    from modelplane.loadtest import reporting, running
 
+    running.stop_on_signals()
     configs = parse_configs(args.configs)
     if any(config.kind in ("fixed", "mlserver-off") for config in configs):
         if args.model != "sklearn":
@@ -148,7 +208,8 @@ def run_batching(args: argparse.Namespace) -> int:
         servers.mlserver_binary(args.peers_venv)
     args.out.mkdir(parents=True, exist_ok=True)
     model = models.build(kind=args.model, workdir=args.out / "models")
-    prefixes: list[pathlib.Path] = []
+    specs: list[servers.ServerSpec] = []
+    contenders: list[Contender] = []
     for config in configs:
         name = f"{args.model}-{config.slug}"
         if config.kind in ("fixed", "mlserver-off"):
@@ -170,17 +231,10 @@ def run_batching(args: argparse.Namespace) -> int:
                 max_batch_size=config.max_batch_size if config.kind == "adaptive" else None,
                 max_latency_ms=config.max_latency_ms if config.kind == "adaptive" else None,
             )
-        with servers.running(spec):
-            prefixes.append(
-                _sweep(
-                    args,
-                    url=url,
-                    model=model,
-                    prefix=args.out / name,
-                    label=config.label,
-                    scrape=config.kind in ("off", "adaptive"),
-                )
-            )
+        specs.append(spec)
+        contenders.append(Contender(label=config.label, name=name, url=url, scrape=config.kind in ("off", "adaptive")))
+    with servers.all_running(specs):
+        prefixes = sweep(args, contenders=contenders, model=model)
     path = reporting.compare(
         [reporting.load(prefix) for prefix in prefixes],
         out_dir=args.out,
@@ -192,14 +246,16 @@ def run_batching(args: argparse.Namespace) -> int:
 
 
 def run_scaling(args: argparse.Namespace) -> int:
-    from modelplane.loadtest import reporting
+    from modelplane.loadtest import reporting, running
+
+    running.stop_on_signals()
 
     counts = parse_replicas(args.replicas)
     args.out.mkdir(parents=True, exist_ok=True)
     model = models.build(kind=args.model, workdir=args.out / "models")
-    prefixes: list[pathlib.Path] = []
+    specs: list[servers.ServerSpec] = []
+    contenders: list[Contender] = []
     for count in counts:
-        specs: list[servers.ServerSpec] = []
         upstreams: list[str] = []
         for index in range(count):
             spec, url = servers.runtime_spec(
@@ -217,17 +273,10 @@ def run_scaling(args: argparse.Namespace) -> int:
             workdir=args.out,
             ready_path=f"/v2/models/{model.name}/ready",
         )
-        with servers.all_running([*specs, balancer]):
-            prefixes.append(
-                _sweep(
-                    args,
-                    url=url,
-                    model=model,
-                    prefix=args.out / f"scaling-{count}",
-                    label=f"{count} replicas",
-                    scrape=False,
-                )
-            )
+        specs.append(balancer)
+        contenders.append(Contender(label=f"{count} replicas", name=f"scaling-{count}", url=url, scrape=False))
+    with servers.all_running(specs):
+        prefixes = sweep(args, contenders=contenders, model=model)
     path = reporting.compare(
         [reporting.load(prefix) for prefix in prefixes],
         out_dir=args.out,

@@ -97,10 +97,11 @@ def by_segment(*, samples: Iterable[Sample], segments: Sequence[profiles.Segment
 
 def by_level(*, samples: Iterable[Sample], segments: Sequence[profiles.Segment], ran_s: float) -> list[Summary]:
     """Segments of equal level merged, in level order; `key` is the first segment's index."""
-    level_of = {segment.index: segment.level for segment in segments}
+    level_of = {segment.index: segment.level for segment in segments if segment.start_s < ran_s}
     grouped: dict[float, list[Sample]] = {}
     for sample in samples:
-        grouped.setdefault(level_of[sample.segment], []).append(sample)
+        if sample.segment in level_of:
+            grouped.setdefault(level_of[sample.segment], []).append(sample)
     durations: dict[float, float] = {}
     first: dict[float, profiles.Segment] = {}
     for segment in segments:

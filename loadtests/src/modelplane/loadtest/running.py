@@ -3,8 +3,8 @@
 `run(settings)` starts a `locust.env.Environment` with a local runner and the profile's shape, and a watcher
 greenlet that ends the run at the first of: the profile is over (and in-flight requests are answered), the
 request bound is spent, the time bound is reached, or, when asked, the server is saturated (a segment's p99 above
-`saturation_ms`, more than 1% failures, or, open-loop, more than a quarter second of its traffic still in flight
-at its end: the server fell behind). At every
+`saturation_ms`, more than 1% failures, or more requests still in flight at its end than the level would leave
+if each took `saturation_ms`: the server fell behind). At every
 segment boundary it scrapes the runtime's `/metrics` for the batch-size histogram and, with a `replicas.Watch`,
 it counts the InferenceService's ready pods. Files written under `csv_prefix`: locust's `_stats.csv`,
 `_stats_history.csv`, `_failures.csv`, `_exceptions.csv`, and ours: `_segments.csv`, `_levels.csv`,
@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import math
 import pathlib
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -67,6 +68,11 @@ class Outcome:
     stopped: str
     ran_s: float
     requests: int
+    batches: list[tuple[int, float, metrics.Histogram]]
+
+    @property
+    def saturated(self) -> bool:
+        return self.stopped.startswith("saturated")
 
 
 def run(settings: RunSettings) -> Outcome:
@@ -104,6 +110,7 @@ def run(settings: RunSettings) -> Outcome:
     try:
         stopped = watcher.watch(started=started)
     finally:
+        state.closed = True
         runner.quit()
         # One more turn of locust's CSV writer, so its files hold the final counts.
         gevent.sleep(locust.stats.CSV_STATS_INTERVAL_SEC + 0.1)
@@ -135,7 +142,22 @@ def run(settings: RunSettings) -> Outcome:
             "metrics_note": watcher.metrics_note,
         },
     )
-    return Outcome(segments=segments, levels=levels, stopped=stopped, ran_s=ran_s, requests=len(state.samples))
+    return Outcome(
+        segments=segments,
+        levels=levels,
+        stopped=stopped,
+        ran_s=ran_s,
+        requests=len(state.samples),
+        batches=watcher.batches,
+    )
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGINT end a run as Ctrl-C would, so the servers a benchmark started are stopped too."""
+    main = gevent.getcurrent()
+    hub = gevent.get_hub()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(number, hub.loop.run_callback, main.throw, KeyboardInterrupt)
 
 
 class _Watcher:
@@ -167,7 +189,7 @@ class _Watcher:
                 self.batches.append((segment.index, segment.level, scraped.minus(previous)))
                 previous = scraped
                 if settings.stop_when_saturated and self._saturated(segment):
-                    self.profile_end = now
+                    self.profile_end = state.t0 + segment.end_s
                     return f"saturated at level {segment.level:g}"
             if now - started >= settings.max_run_time_s:
                 self.profile_end = now
@@ -186,7 +208,8 @@ class _Watcher:
         if not done:
             return self.state.in_flight > 0
         summary = results.by_segment(samples=done, segments=[segment], ran_s=segment.end_s)[0]
-        backlog = self.settings.pacing == "open" and self.state.in_flight > max(5.0, segment.level / 4)
+        # Little's law: at this level, requests answered within saturation_ms leave level * saturation_ms in flight.
+        backlog = self.state.in_flight > max(5.0, segment.level * self.settings.saturation_ms / 1000.0)
         return summary.p99_ms > self.settings.saturation_ms or summary.failed > 0.01 * summary.sent or backlog
 
     def _scrape(self) -> metrics.Histogram:

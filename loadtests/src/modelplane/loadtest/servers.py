@@ -47,28 +47,37 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running(spec: ServerSpec, *, timeout_s: float = READY_TIMEOUT_S) -> Iterator[subprocess.Popen[bytes]]:
     """Start `spec`, wait until it is ready, yield the process, and stop it on the way out."""
-    with spec.log.open("wb") as log:
-        process = subprocess.Popen(
-            list(spec.command), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **dict(spec.env)}
-        )
-        try:
-            _wait_ready(spec, process, timeout_s=timeout_s)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    with all_running([spec], timeout_s=timeout_s) as processes:
+        yield processes[0]
 
 
 @contextlib.contextmanager
-def all_running(specs: Sequence[ServerSpec]) -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
-        for spec in specs:
-            stack.enter_context(running(spec))
-        yield
+def all_running(
+    specs: Sequence[ServerSpec], *, timeout_s: float = READY_TIMEOUT_S
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Start every spec at once, wait until all are ready, yield the processes; stop them all on the way out."""
+    processes: list[subprocess.Popen[bytes]] = []
+    with contextlib.ExitStack() as logs:
+        try:
+            for spec in specs:
+                log = logs.enter_context(spec.log.open("wb"))
+                processes.append(
+                    subprocess.Popen(
+                        list(spec.command), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **dict(spec.env)}
+                    )
+                )
+            for spec, process in zip(specs, processes, strict=True):
+                _wait_ready(spec, process, timeout_s=timeout_s)
+            yield processes
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=15)
 
 
 def _wait_ready(spec: ServerSpec, process: subprocess.Popen[bytes], *, timeout_s: float) -> None:
@@ -198,12 +207,12 @@ def mlserver_spec(
     return spec, f"http://127.0.0.1:{port}"
 
 
-def nginx_config(*, port: int, upstreams: Sequence[str], workdir: pathlib.Path) -> str:
+def nginx_config(*, name: str, port: int, upstreams: Sequence[str], workdir: pathlib.Path) -> str:
     """An nginx configuration: one worker, round robin over `upstreams` (host:port), keep-alive both ways."""
     servers = "\n".join(f"        server {upstream};" for upstream in upstreams)
     return f"""worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log warn;
+pid {workdir}/{name}.pid;
+error_log {workdir}/{name}-error.log warn;
 events {{
     worker_connections 4096;
 }}
@@ -236,11 +245,12 @@ def nginx_spec(
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if pathlib.Path("/usr/sbin/nginx").is_file() else None)
     if binary is None:
         raise errors.InvalidRun(
-            "nginx is not installed; the scaling benchmark balances replicas with it (apt-get install nginx-light)"
+            "nginx is not on PATH; the scaling benchmark balances replicas with it (hack/install-nginx.sh installs it)"
         )
+    workdir = workdir.resolve()
     port = free_port()
     config = workdir / f"{name}.conf"
-    config.write_text(nginx_config(port=port, upstreams=upstreams, workdir=workdir))
+    config.write_text(nginx_config(name=name, port=port, upstreams=upstreams, workdir=workdir))
     spec = ServerSpec(
         name=name,
         command=(
@@ -250,7 +260,7 @@ def nginx_spec(
             "-p",
             str(workdir),
             "-e",
-            str(workdir / "nginx-error.log"),
+            str(workdir / f"{name}-error.log"),
             "-g",
             "daemon off;",
         ),

@@ -34,6 +34,8 @@ class RunState:
     t0: float
     samples: list[results.Sample] = dataclasses.field(default_factory=list)
     in_flight: int = 0
+    #: Set when the run ends: requests cut off by the stop are not recorded as answers.
+    closed: bool = False
 
     @property
     def headers(self) -> dict[str, str]:
@@ -93,6 +95,8 @@ class InferenceUser(FastHttpUser):
         finally:
             state.in_flight -= 1
         done = time.perf_counter()
+        if state.closed:
+            return
         state.samples.append(
             results.Sample(
                 segment=segment.index,
