@@ -350,3 +350,17 @@ def test_hook_annotations_are_hard_coded_in_templates() -> None:
     for chart in CHARTS:
         values = (ROOT / "charts" / chart / "values.yaml").read_text()
         assert "helm.sh/hook" not in values, chart
+
+
+@pytest.mark.parametrize(("chart", "values"), SCENARIOS, ids=[f"{c}-{p.stem}" for c, p in SCENARIOS])
+def test_every_container_command_line_parses(
+    tools: Any, charts_dir: pathlib.Path, chart: str, values: pathlib.Path
+) -> None:
+    """The controller and every hook run `modelplane ...`: their args must be ones the CLI accepts."""
+    from modelplane.cli import __main__ as cli
+
+    parser = cli.build_parser()
+    for name, spec in pod_specs(tools.helm_template(charts_dir / chart, "--values", str(values))):
+        for container in spec["containers"]:
+            args = parser.parse_args(container["args"])
+            assert args.command in ("operator", "hook"), name
