@@ -1,5 +1,6 @@
 """Covers `modelplane tune-batching` against a real model server on 127.0.0.1: the short sweep, the evidence
-table, the batcher written into the InferenceService YAML with its comments kept, --dry-run, and the refusals
+table, the batcher written into the InferenceService YAML with its comments kept, --dry-run, no batcher when one
+request at a time serves the rate, and the refusals
 (remote endpoint, bad payload, no InferenceService, unreachable target p99, a file with several services)."""
 
 from __future__ import annotations
@@ -73,10 +74,20 @@ def test_dry_run_leaves_the_file_alone(
 ) -> None:
     manifest = tmp_path / "isvc.yaml"
     manifest.write_text(MANIFEST)
-    assert cli.main(_args(endpoint, manifest, "--target-p99-ms", "500", "--rate", "5", "--dry-run")) == 0
+    assert cli.main(_args(endpoint, manifest, "--target-p99-ms", "500", "--dry-run")) == 0
     out = capsys.readouterr().out
-    assert "recommended: maxBatchSize 1" in out
+    assert "recommended: maxBatchSize 8" in out
     assert "not written (--dry-run)" in out
+    assert manifest.read_text() == MANIFEST
+
+
+def test_a_rate_that_one_request_at_a_time_serves_needs_no_batcher(
+    endpoint: str, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "isvc.yaml"
+    manifest.write_text(MANIFEST)
+    assert cli.main(_args(endpoint, manifest, "--target-p99-ms", "500", "--rate", "5")) == 0
+    assert "recommended: no batcher" in capsys.readouterr().out
     assert manifest.read_text() == MANIFEST
 
 

@@ -70,12 +70,6 @@ def run(args: argparse.Namespace) -> int:
     measurements = [_measure(args, size=size) for size in sizes]
     try:
         chosen = batchtuning.recommend(measurements=measurements, target_p99_ms=args.target_p99_ms, rate_rps=args.rate)
-        changes = batchtuning.apply_batcher(
-            documents[index],
-            component=args.component,
-            max_batch_size=chosen.max_batch_size,
-            max_latency_ms=chosen.max_latency_ms,
-        )
     except batchtuning.TuningError as error:
         _print_table(
             [
@@ -85,6 +79,18 @@ def run(args: argparse.Namespace) -> int:
         )
         raise errors.CliError(str(error)) from error
     _print_table(chosen.candidates)
+    if chosen.max_batch_size == 1:
+        print(f"recommended: no batcher, one request at a time serves it ({chosen.note}); {args.file} unchanged")
+        return 0
+    try:
+        changes = batchtuning.apply_batcher(
+            documents[index],
+            component=args.component,
+            max_batch_size=chosen.max_batch_size,
+            max_latency_ms=chosen.max_latency_ms,
+        )
+    except batchtuning.TuningError as error:
+        raise errors.CliError(str(error)) from error
     print(f"recommended: maxBatchSize {chosen.max_batch_size}, maxLatency {chosen.max_latency_ms} ms ({chosen.note})")
     if not changes:
         print(f"{args.file}: already set as recommended")
