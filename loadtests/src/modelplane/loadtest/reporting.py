@@ -219,9 +219,12 @@ def _throughput_plot(runs: Sequence[RunData], path: pathlib.Path) -> None:
 
 def _timeline_plot(run: RunData, path: pathlib.Path) -> None:
     figure, axes = _figure()
-    starts = [row.start_s for row in run.segments]
-    axes.step(starts, [row.level for row in run.segments], where="post", label=f"offered ({run.unit})")
-    axes.step(starts, [row.throughput_rps for row in run.segments], where="post", label="answered (req/s)")
+    # A step plot draws each value from its start to the next start: repeat the last one at the run's end.
+    times = [row.start_s for row in run.segments] + [run.segments[-1].start_s + run.segments[-1].duration_s]
+    offered = [row.level for row in run.segments]
+    answered = [row.throughput_rps for row in run.segments]
+    axes.step(times, [*offered, offered[-1]], where="post", linestyle="--", label=f"offered ({run.unit})")
+    axes.step(times, [*answered, answered[-1]], where="post", label="answered (req/s)")
     axes.set_xlabel("time (s)")
     axes.set_ylabel("load")
     latency = axes.twinx()
@@ -243,7 +246,7 @@ def _timeline_plot(run: RunData, path: pathlib.Path) -> None:
 def _batch_plot(run: RunData, path: pathlib.Path) -> None:
     figure, axes = _figure()
     levels = [row for row in metrics.by_level(run.batches) if row.batches > 0]
-    bounds = sorted({le for row in levels for le, _ in row.counts})
+    bounds = sorted({le for row in levels for le, count in row.counts if count > 0})
     bottoms = [0.0] * len(levels)
     names = [f"{row.level:g}" for row in levels]
     for le in bounds:
