@@ -188,34 +188,45 @@ def prepare_models(work: pathlib.Path) -> pathlib.Path:
     return directory
 
 
-def run_ours(results: list[Result], *, model_dir: pathlib.Path, scripts: dict[str, pathlib.Path], work: pathlib.Path,
-             duration: int) -> None:  # fmt: skip
+def run_ours(
+    results: list[Result],
+    *,
+    model_dir: pathlib.Path,
+    scripts: dict[str, pathlib.Path],
+    work: pathlib.Path,
+    duration: int,
+) -> None:
+    """Two servers, batching off and on, up at once so that the concurrency-1 runs can alternate between them."""
     python = str(ROOT / ".venv" / "bin" / "python")
-    for batching in (False, True):
-        port = free_port()
-        command = [python, "-m", "modelplane.runtime", "--model_name", "iris", "--model_dir", str(model_dir),
-                   "--http_port", str(port), "--grpc_port", str(free_port()), "--log_level", "warning"]  # fmt: skip
-        if batching:
-            command += ["--max_batch_size", "64", "--max_latency_ms", "20"]
-        launch = Launch(
-            command, ready_url=f"http://127.0.0.1:{port}/v2/health/ready", log=work / f"modelplane-{batching}.log"
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            mode = "batching on" if batching else "batching off"
-            if not batching:
-                measure(results, server="modelplane", scenario="V1", url=base + "/v1/models/iris:predict",
-                        script=scripts["v1"], concurrency=8, duration=duration, launch=launch)  # fmt: skip
-                measure(results, server="modelplane", scenario="V2", url=base + "/v2/models/iris/infer",
-                        script=scripts["v2"], concurrency=8, duration=duration, launch=launch)  # fmt: skip
-            else:
-                measure(results, server="modelplane", scenario="V1 " + mode, url=base + "/v1/models/iris:predict",
-                        script=scripts["v1"], concurrency=64, duration=duration, launch=launch)  # fmt: skip
-                measure(results, server="modelplane", scenario="V2 " + mode, url=base + "/v2/models/iris/infer",
-                        script=scripts["v2"], concurrency=64, duration=duration, launch=launch)  # fmt: skip
-            measure(results, server="modelplane", scenario="V1 " + mode, url=base + "/v1/models/iris:predict",
-                    script=scripts["v1"], concurrency=1, duration=duration, launch=launch)  # fmt: skip
-        finally:
+    launches: dict[bool, tuple[Launch, str]] = {}
+    try:
+        for batching in (False, True):
+            port = free_port()
+            command = [python, "-m", "modelplane.runtime", "--model_name", "iris", "--model_dir", str(model_dir),
+                       "--http_port", str(port), "--grpc_port", str(free_port()), "--log_level", "warning"]  # fmt: skip
+            if batching:
+                command += ["--max_batch_size", "64", "--max_latency_ms", "20"]
+            launch = Launch(
+                command, ready_url=f"http://127.0.0.1:{port}/v2/health/ready", log=work / f"modelplane-{batching}.log"
+            )
+            launches[batching] = (launch, f"http://127.0.0.1:{port}")
+        (off, off_url), (on, on_url) = launches[False], launches[True]
+        v1, v2 = "/v1/models/iris:predict", "/v2/models/iris/infer"
+        measure(results, server="modelplane", scenario="V1", url=off_url + v1, script=scripts["v1"],
+                concurrency=8, duration=duration, launch=off)  # fmt: skip
+        measure(results, server="modelplane", scenario="V2", url=off_url + v2, script=scripts["v2"],
+                concurrency=8, duration=duration, launch=off)  # fmt: skip
+        measure(results, server="modelplane", scenario="V1 batching on", url=on_url + v1, script=scripts["v1"],
+                concurrency=64, duration=duration, launch=on)  # fmt: skip
+        measure(results, server="modelplane", scenario="V2 batching on", url=on_url + v2, script=scripts["v2"],
+                concurrency=64, duration=duration, launch=on)  # fmt: skip
+        for _ in range(2):  # alternate, so that both see the same machine
+            measure(results, server="modelplane", scenario="V1 batching off", url=off_url + v1, script=scripts["v1"],
+                    concurrency=1, duration=duration, launch=off)  # fmt: skip
+            measure(results, server="modelplane", scenario="V1 batching on", url=on_url + v1, script=scripts["v1"],
+                    concurrency=1, duration=duration, launch=on)  # fmt: skip
+    finally:
+        for launch, _ in launches.values():
             launch.stop()
 
 
