@@ -258,6 +258,7 @@ def test_server_batches_v1_and_v2_together(start_server: Callable[..., Any], tmp
     total = _metric(metrics, 'modelplane_batch_size_sum{model="slow"}')
     assert total == 32
     assert count < 32  # some requests shared a predict call: 32 sequential calls would take 1.6 s
+    assert 'modelplane_queue_depth{model="slow"} 0.0' in metrics  # the queue drained
 
 
 def _metric(text: str, key: str) -> float:
