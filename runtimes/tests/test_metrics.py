@@ -3,9 +3,8 @@ queue depth and in-flight, rendered in the Prometheus text format from the serve
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from modelplane.runtime import metrics
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def test_render() -> None:
