@@ -40,7 +40,7 @@ def build_loader(config: settings.Settings, predictor: forwarding.PredictorClien
             upstream = forwarding.PredictorClient(url=config.proxy_upstream, protocol=config.predictor_protocol)
             return forwarding.ProxyModel(name=name, predictor=upstream)
         if config.model_dir is None:
-            raise errors.ModelLoadError("this server has no --model_dir to load models from")
+            raise errors.InvalidInput("this server has no --model_dir to load models from")
         if name == config.model_name:
             return formats.build(
                 name=name, model_dir=config.model_dir, model_format=config.model_format, predictor=predictor
