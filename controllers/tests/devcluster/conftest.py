@@ -1,5 +1,6 @@
-"""Fixtures for the process node's and the local ingress's cluster tests: both are started (idempotently, and
-left running like the control plane) by their hack/ scripts, and each test module gets its own namespace."""
+"""Fixtures for the process node's and the local ingress's cluster tests: both are started by their hack/ scripts
+when down (and stopped again after the module, so other cluster tests keep kwok's simulated pods), and each test
+module gets its own namespace."""
 
 from __future__ import annotations
 
@@ -14,20 +15,31 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 NODE_STATE = ROOT / ".cluster" / "local-node"
 
 
-@pytest.fixture(scope="session")
-def process_node(kube_cluster: pathlib.Path) -> pathlib.Path:
-    """Start the process node when it is down; returns its state folder."""
+def _running(script: str) -> bool:
+    return subprocess.run([str(ROOT / "hack" / script), "status"], check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def process_node(kube_cluster: pathlib.Path) -> Iterator[pathlib.Path]:
+    """The process node for this module: started when it is down, and then stopped again afterwards, so later
+    cluster tests keep kwok's simulated pods. Returns its state folder."""
+    started = not _running("local-node.sh")
     subprocess.run([str(ROOT / "hack" / "local-node.sh"), "up"], check=True)
-    return NODE_STATE
+    yield NODE_STATE
+    if started:
+        subprocess.run([str(ROOT / "hack" / "local-node.sh"), "down"], check=True)
 
 
-@pytest.fixture(scope="session")
-def local_ingress(kube_cluster: pathlib.Path) -> str:
-    """Start the local ingress when it is down; returns its address (http://127.0.0.1:PORT)."""
+@pytest.fixture(scope="module")
+def local_ingress(kube_cluster: pathlib.Path) -> Iterator[str]:
+    """The local ingress for this module (started when down, stopped afterwards); returns http://127.0.0.1:PORT."""
+    started = not _running("local-ingress.sh")
     subprocess.run([str(ROOT / "hack" / "local-ingress.sh"), "up"], check=True)
-    return subprocess.run(
+    yield subprocess.run(
         [str(ROOT / "hack" / "local-ingress.sh"), "url"], check=True, capture_output=True, text=True
     ).stdout.strip()
+    if started:
+        subprocess.run([str(ROOT / "hack" / "local-ingress.sh"), "down"], check=True)
 
 
 @pytest.fixture(scope="module")
