@@ -95,13 +95,14 @@ class Cluster:
         body: Any = None,
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
+        accept: str = "application/json",
     ) -> dict[str, Any] | None:
         """One API call; the decoded JSON answer, None for 404 on GET and DELETE, ApiError for other failures."""
         _, url, headers, data, _ = self._api.param_serialize(
             method=method,
             resource_path=resource_path,
             query_params=query or [],
-            header_params={"Content-Type": content_type, "Accept": "application/json"},
+            header_params={"Content-Type": content_type, "Accept": accept},
             body=body,
             auth_settings=["BearerToken"],
         )
