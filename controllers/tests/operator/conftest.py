@@ -199,6 +199,10 @@ class Kube:
         """`kubectl apply` a manifest (YAML or JSON) as a user would; the result, which the test checks."""
         return kubectl("apply", "-f", "-", stdin=manifest, check=False)
 
+    def delete(self, kind: str, name: str, *, namespace: str) -> subprocess.CompletedProcess[str]:
+        """`kubectl delete` an object (without waiting for finalizers); the result, which the test checks."""
+        return kubectl("delete", kind, name, "-n", namespace, "--wait=false", check=False)
+
     def wait_for(self, what: str, probe: Callable[[], Any], *, timeout: float = 60) -> Any:
         """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` seconds."""
         deadline = time.monotonic() + timeout

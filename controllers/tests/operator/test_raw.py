@@ -2,7 +2,8 @@
 
 Covers: a RawDeployment InferenceService gets its Deployment, Service, HPA and VirtualService; the Deployment's pod
 is scheduled onto a kwok node and the InferenceService turns Ready; a canary (new storage URI, 10%) adds the
-`-predictor-canary` Deployment with a 90/10 weighted route, and promotion (the field removed) drops it again.
+`-predictor-canary` Deployment with a 90/10 weighted route, and promotion (the field removed) drops it again;
+deleting the InferenceService garbage-collects the Deployment, Service, HPA and route.
 """
 
 from __future__ import annotations
@@ -104,3 +105,17 @@ def test_raw_canary_splits_90_10_and_promotion_removes_it(namespace: str, kube: 
     stable = kube.get("deployment", "flowers-predictor", namespace=namespace)
     assert stable["spec"]["template"]["spec"]["initContainers"][0]["args"][0] == "gs://models/flowers/v2"
     assert _weights(kube, "flowers", namespace) == {"flowers-predictor": 100}
+
+
+def test_deleting_a_raw_isvc_removes_every_child(namespace: str, kube: Any) -> None:
+    assert kube.apply(_manifest("gone", namespace, storage_uri="gs://models/gone")).returncode == 0
+    kube.wait_for("the route", lambda: kube.get(VS, "gone", namespace=namespace))
+    selector = "serving.kserve.io/inferenceservice=gone"
+    kinds = ("deployments", "services", "hpa", VS)
+    assert all(kube.list(kind, namespace=namespace, selector=selector) for kind in kinds)
+    assert kube.delete("inferenceservice", "gone", namespace=namespace).returncode == 0
+    kube.wait_for(
+        "garbage collection of every child",
+        lambda: not any(kube.list(kind, namespace=namespace, selector=selector) for kind in kinds),
+        timeout=90,
+    )

@@ -51,7 +51,7 @@ def slim_child(body: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _needs_credentials(isvc: Mapping[str, Any]) -> str | None:
+def service_account_for(isvc: Mapping[str, Any]) -> str | None:
     """The ServiceAccount whose Secrets the storage initializer needs, or None when no download happens."""
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
     for value in predictor.values():
@@ -83,7 +83,7 @@ def observe_inference_service(
     defaulted = defaulting.default_inference_service(slim(isvc), config=config)
     service_account = None
     secrets: list[dict[str, Any]] = []
-    account = _needs_credentials(defaulted)
+    account = service_account_for(defaulted)
     if account is not None and service_accounts is not None:
         service_account = next(iter(service_accounts.get((namespace, account), [])), None)
     elif account is not None:
