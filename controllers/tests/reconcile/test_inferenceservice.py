@@ -254,6 +254,10 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
         ),
         CONFIG,
     ),
+    "serverless-explainer": lambda: (
+        observe(isvc(predictor=SKLEARN, explainer={"containers": [{"name": "e", "image": "example/explainer:1"}]})),
+        CONFIG,
+    ),
     "serverless-explicit-namespaced-runtime": lambda: (
         observe(
             isvc(

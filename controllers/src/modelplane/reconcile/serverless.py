@@ -91,39 +91,37 @@ def knative_service(
     }
 
 
-def virtual_service(*, isvc: Manifest, target_component: str, config: Config) -> dict[str, Any]:
-    """The top-level VirtualService: the external and mesh hosts of `<isvc>`, routed to `target_component`."""
+EXPLAIN_PATH = r"^/v1/models/[\w-]+:explain$"
+
+
+def virtual_service(
+    *, isvc: Manifest, target_component: str, config: Config, explainer: bool = False
+) -> dict[str, Any]:
+    """The top-level VirtualService: the external and mesh hosts of `<isvc>`, routed to `target_component`, and
+    V1 `:explain` calls to the explainer when there is one (as KServe routes them)."""
     name = isvc["metadata"]["name"]
     namespace = isvc["metadata"]["namespace"]
     external = names.external_host(name=name, namespace=namespace, config=config)
     local = names.local_host(name=name, namespace=namespace)
-    target = names.local_host(name=names.component_name(name, target_component), namespace=namespace)
+    hosts = [
+        {"authority": {"regex": f"^{re.escape(external)}(?::\\d{{1,5}})?$"}, "gateways": [config.ingress.gateway]},
+        {"authority": {"regex": f"^{re.escape(local)}(?::\\d{{1,5}})?$"}, "gateways": [LOCAL_GATEWAY]},
+    ]
+
+    def route(component: str) -> list[dict[str, Any]]:
+        target = names.local_host(name=names.component_name(name, component), namespace=namespace)
+        destination = {"host": config.ingress.local_gateway_host, "port": {"number": 80}}
+        return [{"destination": destination, "weight": 100, "headers": {"request": {"set": {"Host": target}}}}]
+
+    http: list[dict[str, Any]] = []
+    if explainer:
+        http.append({"match": [{**h, "uri": {"regex": EXPLAIN_PATH}} for h in hosts], "route": route("explainer")})
+    http.append({"match": hosts, "route": route(target_component)})
     return {
         "apiVersion": ISTIO_API,
         "kind": "VirtualService",
         "metadata": names.child_metadata(isvc=isvc, name=name, component=None),
-        "spec": {
-            "hosts": [external, local],
-            "gateways": [config.ingress.gateway, LOCAL_GATEWAY],
-            "http": [
-                {
-                    "match": [
-                        {
-                            "authority": {"regex": f"^{re.escape(external)}(?::\\d{{1,5}})?$"},
-                            "gateways": [config.ingress.gateway],
-                        },
-                        {"authority": {"regex": f"^{re.escape(local)}(?::\\d{{1,5}})?$"}, "gateways": [LOCAL_GATEWAY]},
-                    ],
-                    "route": [
-                        {
-                            "destination": {"host": config.ingress.local_gateway_host, "port": {"number": 80}},
-                            "weight": 100,
-                            "headers": {"request": {"set": {"Host": target}}},
-                        }
-                    ],
-                }
-            ],
-        },
+        "spec": {"hosts": [external, local], "gateways": [config.ingress.gateway, LOCAL_GATEWAY], "http": http},
     }
 
 
@@ -214,7 +212,7 @@ def lay_out(observed: Observed, *, pods: Mapping[str, Pod], config: Config) -> L
         layout.readiness[component] = readiness
         layout.components[component] = _component_status(ksvc=current, old=old, canary=canary, ready=readiness.ok)
     target = "transformer" if "transformer" in pods else "predictor"
-    vs = virtual_service(isvc=isvc, target_component=target, config=config)
+    vs = virtual_service(isvc=isvc, target_component=target, config=config, explainer="explainer" in pods)
     layout.children.append(vs)
     if observed.child(api_version=ISTIO_API, kind="VirtualService", name=name) is None:
         layout.ingress = Readiness(
