@@ -33,11 +33,40 @@ class State:
         default_factory=lambda: collections.defaultdict(threading.Lock)
     )
     guard: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    #: (namespace, name) -> (statuses our patches replaced, the status we wrote last), until the cache shows it.
+    written: dict[tuple[str, str], tuple[list[dict[str, Any]], dict[str, Any]]] = dataclasses.field(
+        default_factory=dict
+    )
 
     def lock_for(self, *key: str) -> threading.Lock:
         """The lock of one object (created on first use)."""
         with self.guard:
             return self.locks[(key[0], key[1], key[2])]
+
+
+def _owned(status: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: status[k] for k in applying.OWNED_STATUS if k in status}
+
+
+def fresh(state: State, isvc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The InferenceService with the status this operator last wrote when the cached copy still shows one that our
+    patches replaced (the watch that feeds the cache lags behind our own writes). Call under the object's lock."""
+    key = (isvc["metadata"]["namespace"], isvc["metadata"]["name"])
+    entry = state.written.get(key)
+    if entry is None:
+        return isvc
+    superseded, latest = entry
+    cached = _owned(isvc.get("status") or {})
+    if cached in superseded:
+        return {**isvc, "status": {**(isvc.get("status") or {}), **latest}}
+    del state.written[key]  # the cache has caught up, or someone else changed the status since
+    return isvc
+
+
+def remember(state: State, *, key: tuple[str, str], before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Note that our patch replaced status `before` with `after` (the last few replaced statuses are kept)."""
+    superseded = state.written[key][0] if key in state.written else []
+    state.written[key] = ([*superseded[-4:], before], after)
 
 
 def _post(obj: Mapping[str, Any], events: Iterable[Event]) -> None:
@@ -66,6 +95,7 @@ def inference_service(
     if meta.get("deletionTimestamp"):
         return
     with state.lock_for("isvc", meta["namespace"], meta["name"]):
+        isvc = fresh(state, isvc)
         try:
             observed = observing.observe_inference_service(
                 state.cluster,
@@ -82,6 +112,9 @@ def inference_service(
             changed = applying.patch_status(state.cluster, obj=observed.isvc, status=final.status)
         except clients.ApiError as exc:
             raise _retryable(exc) from exc
+        if changed:
+            key = (meta["namespace"], meta["name"])
+            remember(state, key=key, before=_owned(observed.isvc.get("status") or {}), after=_owned(final.status))
     events = list(plan.events) if writes else []
     if changed:
         events += [e for e in final.events if e.reason in STATUS_REASONS and e not in events]
