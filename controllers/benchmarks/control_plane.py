@@ -19,6 +19,7 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -149,6 +150,7 @@ def bench_cluster(*, nodes: int) -> Iterator[pathlib.Path]:
         subprocess.run(
             [*kwokctl, "delete", "cluster", "--kubeconfig", str(workdir / "merged")], env=env, capture_output=True
         )
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _isvc(name: str, namespace: str) -> dict[str, object]:
