@@ -7,6 +7,7 @@ liveness answers at once and readiness turns 200 when the model is loaded. SIGTE
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import pathlib
 
@@ -136,6 +137,12 @@ async def _load(models: repository.ModelRepository, name: str) -> None:
         await models.load(name)
     except errors.ModelServerError as exc:
         log.error("the model did not load; readiness stays 503", extra={"model": name, "error": exc.message})
+        return
+    # Everything allocated so far (modules, the model) lives as long as the process: move it out of the garbage
+    # collector's sight, so that collections triggered by request traffic scan only request objects. Without this,
+    # full collections over the imported modules put ~20 ms stalls into the latency tail under load.
+    gc.collect()
+    gc.freeze()
 
 
 def run(config: settings.Settings) -> None:
