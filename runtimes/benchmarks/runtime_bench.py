@@ -321,14 +321,14 @@ def plot(results: list[Result], path: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{r.server}\n{r.scenario}\nc={r.concurrency}" for r in results]
+    labels = [f"{r.server} {r.scenario} c={r.concurrency}" for r in results]
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
     left.bar(range(len(results)), [r.rps for r in results], color="tab:blue")
-    left.set_xticks(range(len(results)), labels, fontsize=7)
+    left.set_xticks(range(len(results)), labels, fontsize=8, rotation=35, ha="right")
     left.set_ylabel("requests/s (one core)")
     left.set_title("Throughput, sklearn iris, 2-instance requests")
     right.bar(range(len(results)), [r.p99_ms for r in results], color="tab:red")
-    right.set_xticks(range(len(results)), labels, fontsize=7)
+    right.set_xticks(range(len(results)), labels, fontsize=8, rotation=35, ha="right")
     right.set_ylabel("p99 latency (ms)")
     right.set_title("p99 latency")
     figure.tight_layout()
