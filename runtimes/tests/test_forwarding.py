@@ -1,6 +1,7 @@
-"""Calling other model servers: a transformer (a custom model with preprocess/postprocess and --predictor_host)
-in front of a real sklearn predictor server, over V1 and V2; proxy mode forwarding to an upstream server; and the
-errors a caller sees when the predictor rejects the input (passed through) or cannot be reached (502)."""
+"""Calling other model servers: a transformer (the example of docs/runtime.md: a custom model with
+preprocess/postprocess and --predictor_host) in front of a real sklearn predictor server, over V1 and V2; proxy
+mode forwarding to an upstream server; and the errors a caller sees when the predictor rejects the input (passed
+through) or cannot be reached (502)."""
 
 from __future__ import annotations
 
@@ -12,26 +13,16 @@ import httpx
 import pytest
 from modelplane.runtime import forwarding
 
-TRANSFORMER = """
-import numpy as np
-
-from modelplane.runtime import messages, model, tensors
-
-NAMES = ["setosa", "versicolor", "virginica"]
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "runtime.md"
 
 
-class IrisTransformer(model.Model):
-    def preprocess(self, request):
-        # callers send centimetres as strings; the predictor wants floats
-        data = np.asarray([[float(v) for v in row] for row in request.inputs[0].data.tolist()])
-        return messages.InferRequest(
-            model_name=request.model_name, inputs=[tensors.Tensor.from_array(name="input-0", array=data)]
-        )
+def documented_transformer() -> str:
+    """The transformer example of docs/runtime.md, so the documentation cannot rot."""
+    text = DOCS.read_text()
+    start = text.index("```python\n# model.py in the model directory") + len("```python\n")
+    return text[start : text.index("```", start)]
 
-    def postprocess(self, response, request):
-        labels = [NAMES[int(i)] for i in response.outputs[0].data.reshape(-1).tolist()]
-        return {"predictions": labels}
-"""
+
 TEXT_ROWS = [["6.8", "2.8", "4.8", "1.4"], ["6.0", "3.4", "4.5", "1.6"]]
 
 
@@ -42,7 +33,7 @@ def predictor(start_module_server: Callable[..., Any], iris_dir: pathlib.Path) -
 
 @pytest.mark.parametrize("protocol", ["v1", "v2"])
 def test_transformer(start_server: Callable[..., Any], predictor: Any, tmp_path: pathlib.Path, protocol: str) -> None:
-    (tmp_path / "model.py").write_text(TRANSFORMER)
+    (tmp_path / "model.py").write_text(documented_transformer())
     transformer = start_server(
         "--model_name", "iris", "--model_dir", str(tmp_path), "--component", "transformer",
         "--predictor_host", f"127.0.0.1:{predictor.http_port}", "--predictor_protocol", protocol,
