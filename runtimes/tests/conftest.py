@@ -1,13 +1,14 @@
 """Fixtures for the model server's tests: models trained on the fly, free ports, and real servers on 127.0.0.1.
 
-`start_server(args)` launches `python -m modelplane.runtime` as a separate process (the same entry point the
-container runs), waits until it answers, and stops it at the end of the test; on failure its log is in the
-assertion message.
+`start_server(args, env=..., host=...)` launches `python -m modelplane.runtime` as a separate process (the same
+entry point the container runs), with extra environment variables and the address it listens on when given, waits
+until it answers, and stops it at the end of the test; on failure its log is in the assertion message.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
 import socket
 import subprocess
@@ -55,14 +56,15 @@ class Server:
     http_port: int
     grpc_port: int
     log_path: pathlib.Path
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"http://{self.host}:{self.http_port}"
 
     @property
     def grpc_target(self) -> str:
-        return f"127.0.0.1:{self.grpc_port}"
+        return f"{self.host}:{self.grpc_port}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -74,7 +76,13 @@ class Server:
 def _servers(directory: pathlib.Path) -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start(*args: str, ready: bool = True, timeout_s: float = 60.0) -> Server:
+    def start(
+        *args: str,
+        ready: bool = True,
+        timeout_s: float = 60.0,
+        env: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> Server:
         http_port, grpc_port = free_port(), free_port()
         log_path = directory / f"server-{len(started)}.log"
         command = [
@@ -82,8 +90,8 @@ def _servers(directory: pathlib.Path) -> Iterator[Callable[..., Server]]:
             "--http_port", str(http_port), "--grpc_port", str(grpc_port), *args,
         ]  # fmt: skip
         with log_path.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        server = Server(process=process, http_port=http_port, grpc_port=grpc_port, log_path=log_path)
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        server = Server(process=process, http_port=http_port, grpc_port=grpc_port, log_path=log_path, host=host)
         started.append(server)
         path = "/v2/health/ready" if ready else "/v2/health/live"
         deadline = time.monotonic() + timeout_s

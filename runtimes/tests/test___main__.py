@@ -1,16 +1,23 @@
 """The command line: KServe's flag names map onto Settings with the documented defaults (127.0.0.1, 8080/8081,
-16 MiB), and nonsense values are rejected with a message naming the flag."""
+16 MiB), MODELPLANE_HTTP_HOST (what the runtime image sets) as --http_host's default with the flag still winning,
+a server started with only that variable bound where it says, and nonsense values rejected with a message naming
+the flag."""
 
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 from modelplane.runtime import __main__ as cli
 
+Server = Any  # conftest.Server: a started server process with its ports and log
+
 
 def test_defaults_and_flags(tmp_path: pathlib.Path) -> None:
-    config = cli.parse(["--model_name", "iris", "--model_dir", str(tmp_path)])
+    config = cli.parse(["--model_name", "iris", "--model_dir", str(tmp_path)], env={})
     assert config.http_host == "127.0.0.1"
     assert (config.http_port, config.grpc_port) == (8080, 8081)
     assert config.max_batch_size is None
@@ -25,6 +32,26 @@ def test_defaults_and_flags(tmp_path: pathlib.Path) -> None:
     assert config.max_latency_ms == 5.0
     assert config.logger_mode == "request"
     assert config.predictor_host == "p:80"
+
+
+def test_the_image_environment_sets_the_default_host(tmp_path: pathlib.Path) -> None:
+    base = ["--model_name", "iris", "--model_dir", str(tmp_path)]
+    assert cli.parse(base, env={"MODELPLANE_HTTP_HOST": "0.0.0.0"}).http_host == "0.0.0.0"
+    assert cli.parse(base, env={"MODELPLANE_HTTP_HOST": " "}).http_host == "127.0.0.1"
+    assert cli.parse([*base, "--http_host", "127.0.0.1"], env={"MODELPLANE_HTTP_HOST": "0.0.0.0"}).http_host == (
+        "127.0.0.1"
+    )
+
+
+def test_a_server_binds_where_the_environment_says(start_server: Callable[..., Server], iris_dir: pathlib.Path) -> None:
+    """127.0.0.2 is a loopback address too: the server must listen there, and not on 127.0.0.1."""
+    server = start_server(
+        "--model_name", "iris", "--model_dir", str(iris_dir), env={"MODELPLANE_HTTP_HOST": "127.0.0.2"},
+        host="127.0.0.2",
+    )  # fmt: skip
+    assert httpx.get(server.url + "/v1/models/iris", timeout=5).json() == {"name": "iris", "ready": True}
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{server.http_port}/", timeout=5)
 
 
 @pytest.mark.parametrize(

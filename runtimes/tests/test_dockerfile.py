@@ -1,8 +1,9 @@
 """Covers runtimes/Dockerfile, read with `dockerfile` (Docker's own Go parser; no Docker engine runs here): a builder
 stage that makes a wheel, a final python:3.11-slim stage that installs only wheels, runs as uid 1000, holds no
-compiler, exposes 8080/8081 and has `modelplane-runtime` as its entrypoint; the storage initializer's console script
-is part of the installed distribution; the builder's `pip wheel` step run here makes a wheel holding both commands;
-.dockerignore keeps the build context to pyproject.toml and src/."""
+compiler, exposes 8080/8081, has `modelplane-runtime` as its entrypoint and sets MODELPLANE_HTTP_HOST=0.0.0.0 (so
+a pod's server takes traffic from its Service without --http_host) and a /mnt/models the server's user owns; the
+storage initializer's console script is part of the installed distribution; the builder's `pip wheel` step run
+here makes a wheel holding both commands; .dockerignore keeps the build context to pyproject.toml and src/."""
 
 from __future__ import annotations
 
@@ -78,6 +79,19 @@ def test_entrypoint_and_ports(stages: list[list[dockerfile.Command]]) -> None:
     assert entrypoint.value == ("modelplane-runtime",)
     exposed = {port for command in final if command.cmd == "EXPOSE" for port in command.value}
     assert exposed == {"8080", "8081"}
+
+
+def test_the_image_listens_on_all_addresses_by_default(stages: list[list[dockerfile.Command]]) -> None:
+    final = stages[-1]
+    env = dict(
+        zip(
+            *[iter(value for command in final if command.cmd == "ENV" for value in command.value)] * 2,
+            strict=True,
+        )
+    )
+    assert env["MODELPLANE_HTTP_HOST"] == "0.0.0.0"
+    runs = " ".join(command.value[0] for command in final if command.cmd == "RUN")
+    assert "chown 1000:1000 /mnt/models" in runs
 
 
 def test_both_console_scripts_ship_in_the_distribution() -> None:

@@ -6,19 +6,29 @@ Flag names follow KServe's model servers so that existing ServingRuntime args wo
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
+from collections.abc import Mapping
 
 from modelplane.runtime import formats, forwarding, logs, serving, settings
 from modelplane.runtime.payloads import settings as payload_settings
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    """The command line; `env` (the process environment by default) supplies the defaults the image sets."""
+    env = os.environ if env is None else env
+    host = env.get(settings.HTTP_HOST_ENV, "").strip() or settings.LOOPBACK
     p = argparse.ArgumentParser(prog="modelplane-runtime", description="Serve a model over V1/V2 REST and V2 gRPC.")
     p.add_argument("--model_name", required=True, help="name the model is served under")
     p.add_argument("--model_dir", type=pathlib.Path, help="directory (or file) holding the model")
     p.add_argument("--model_format", choices=formats.FORMATS, help="model format; detected from the files if omitted")
-    p.add_argument("--http_host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument(
+        "--http_host",
+        default=host,
+        help=f"address the HTTP and gRPC servers bind (default ${settings.HTTP_HOST_ENV}, else {settings.LOOPBACK};"
+        " the runtime image sets 0.0.0.0)",
+    )
     p.add_argument("--http_port", type=int, default=8080)
     p.add_argument("--grpc_port", type=int, default=8081, help="V2 gRPC port; 0 turns gRPC off")
     p.add_argument("--max_batch_size", type=int, help="turn adaptive batching on with this many rows per batch")
@@ -41,8 +51,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse(argv: list[str] | None = None) -> settings.Settings:
-    p = parser()
+def parse(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None) -> settings.Settings:
+    p = parser(env)
     args = p.parse_args(argv)
     if args.model_dir is None and args.proxy_upstream is None:
         p.error("give --model_dir (or --proxy_upstream for proxy mode)")

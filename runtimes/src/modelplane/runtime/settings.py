@@ -6,6 +6,11 @@ import dataclasses
 import pathlib
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+#: The environment variable that sets --http_host's default. The runtime image sets it to 0.0.0.0, so a pod whose
+#: args name only --model_name, --model_dir and --http_port (as KServe's ServingRuntimes do) takes traffic from its
+#: Service; a bare `modelplane-runtime` on a developer machine, where it is unset, stays on 127.0.0.1.
+HTTP_HOST_ENV = "MODELPLANE_HTTP_HOST"
+LOOPBACK = "127.0.0.1"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -13,7 +18,7 @@ class Settings:
     model_name: str
     model_dir: pathlib.Path | None = None
     model_format: str | None = None
-    http_host: str = "127.0.0.1"
+    http_host: str = LOOPBACK
     http_port: int = 8080
     #: 0 turns the gRPC server off.
     grpc_port: int = 8081
