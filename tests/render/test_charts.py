@@ -279,6 +279,8 @@ def test_bundled_runtimes_pass_the_webhook_validation(tools: Any, charts_dir: pa
         "modelplane-lightgbm",
         "modelplane-onnx",
         "modelplane-pytorch",
+        "modelplane-custom",
+        "modelplane-multimodel",
         "modelplane-triton",
         "modelplane-torchserve",
         "modelplane-tfserving",
@@ -303,10 +305,10 @@ def test_each_runtime_is_switchable(tools: Any, charts_dir: pathlib.Path, runtim
     objs = tools.helm_template(charts_dir / "modelplane", "--set", f"runtimes.{runtime}.enabled=false")
     names = {o["metadata"]["name"] for o in objs if o["kind"] == "ClusterServingRuntime"}
     if runtime == "modelplane":
-        assert not any(n.removeprefix("modelplane-") in ("sklearn", "onnx") for n in names)
+        assert names == {"modelplane-triton", "modelplane-torchserve", "modelplane-tfserving", "modelplane-mlserver"}
     else:
         assert f"modelplane-{runtime}" not in names
-        assert len(names) == 8
+        assert len(names) == 10
 
 
 def test_platform_knobs_reach_their_objects(tools: Any, charts_dir: pathlib.Path) -> None:

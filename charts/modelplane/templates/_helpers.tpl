@@ -157,3 +157,27 @@ securityContext:
 resources:
   {{- toYaml (required "modelplane.runtimeContainer: pass resources" .resources) | nindent 2 }}
 {{- end -}}
+
+{{/*
+modelplane.runtimeServing: the HTTP port and readiness probe of a Modelplane runtime container (HTTP on 8080).
+The port is declared so Knative and the Service agree on it; the probe's path must name no model, since the
+controller fills `{{.Name}}` into args and command only.
+Call: {{ include "modelplane.runtimeServing" (dict "root" $ "path" "/v2/health/ready") | nindent 6 }}
+*/}}
+{{- define "modelplane.runtimeServing" -}}
+{{- $root := required "modelplane.runtimeServing: pass root" .root -}}
+{{- $path := required "modelplane.runtimeServing: pass path" .path -}}
+{{- if contains "{{" $path }}{{ fail "modelplane.runtimeServing: a probe path cannot hold a placeholder; the controller fills them into args and command only" }}{{ end -}}
+{{- $probe := $root.Values.runtimes.modelplane.readinessProbe -}}
+ports:
+  - name: http1
+    containerPort: 8080
+    protocol: TCP
+readinessProbe:
+  httpGet:
+    path: {{ $path }}
+    port: 8080
+  periodSeconds: {{ $probe.periodSeconds }}
+  timeoutSeconds: {{ $probe.timeoutSeconds }}
+  failureThreshold: {{ $probe.failureThreshold }}
+{{- end -}}
