@@ -2,7 +2,8 @@
 
 `start_server(args, env=..., host=...)` launches `python -m modelplane.runtime` as a separate process (the same
 entry point the container runs), with extra environment variables and the address it listens on when given, waits
-until it answers, and stops it at the end of the test; on failure its log is in the assertion message.
+until it answers, and stops it at the end of the test; on failure its log is in the assertion message. The storage
+tests' real servers (`web`, `s3_server`) serve the run-time loads of `test_loading` too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+
+from runtimes.tests.storage.conftest import s3_server, web  # noqa: F401 - fixtures shared with test_loading
 
 IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 

@@ -29,7 +29,7 @@ class Square(model.Model):
 
 def run(check: Any) -> None:
     async def main() -> None:
-        models = repository.ModelRepository(loader=lambda name: Square(name=name))
+        models = repository.ModelRepository(loader=lambda name, source: Square(name=name))
         await models.load("sq")
         models.add(Square(name="cold"))
         plane = dataplane.DataPlane(models=models)

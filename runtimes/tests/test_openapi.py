@@ -1,11 +1,12 @@
 """The published OpenAPI document and a fuzz test driven by it.
 
-The document lists every route the server answers. The fuzz test reads it from a running server, and for each
-documented operation sends inputs that are invalid by construction (generated with hypothesis): bodies that are
-not JSON, JSON of the wrong shape, V1 instances of the wrong width or type, V2 tensors with wrong shapes,
-datatypes, data or binary sizes, unknown model names, undocumented methods and bad binary headers. Every answer
-must be a 4xx that the document lists for that operation (405 for undocumented methods) with a JSON body holding
-only an `error` string; at least 2,000 such inputs are sent, and the server still answers a good request after.
+The document lists every route the server answers, and the load body's formats are the server's own. The fuzz
+test reads it from a running server, and for each documented operation sends inputs that are invalid by
+construction (generated with hypothesis): bodies that are not JSON, JSON of the wrong shape, V1 instances of the
+wrong width or type, V2 tensors with wrong shapes, datatypes, data or binary sizes, unknown model names,
+undocumented methods and bad binary headers. Every answer must be a 4xx that the document lists for that operation
+(405 for undocumented methods) with a JSON body holding only an `error` string; at least 2,000 such inputs are
+sent, and the server still answers a good request after.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modelplane.runtime import openapi
+from modelplane.runtime import formats, openapi
 
 SENT: list[int] = []
 
@@ -71,6 +72,8 @@ def test_document_lists_every_route(document: dict[str, Any]) -> None:
     for operations in document["paths"].values():
         for operation in operations.values():
             assert "200" in operation["responses"]
+    load = document["components"]["schemas"]["LoadRequest"]["properties"]["parameters"]["properties"]
+    assert tuple(load["model_format"]["enum"]) == formats.FORMATS
 
 
 def dump(value: Any) -> bytes:

@@ -1,5 +1,7 @@
 """The model repository: several models, readiness per model (503 while loading, the reason after a failed load),
-load through the loader at run time, reload replacing a model only once the new one is ready, and unload."""
+load through the loader at run time (with the load's source passed on), reload replacing a model only once the new
+one is ready, unload (and the loader's discard after it), and server readiness following the models the server was
+started with only: a later load that fails leaves the server ready."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import threading
 
 import pytest
-from modelplane.runtime import errors, model, repository
+from modelplane.runtime import errors, messages, model, repository
 
 
 class Slow(model.Model):
@@ -26,7 +28,7 @@ class Slow(model.Model):
 def test_readiness_follows_loading() -> None:
     async def run() -> None:
         release = threading.Event()
-        models = repository.ModelRepository(loader=lambda name: Slow(name, release))
+        models = repository.ModelRepository(loader=lambda name, source: Slow(name, release))
         loading = asyncio.ensure_future(models.load("a"))
         await asyncio.sleep(0.05)
         assert models.names() == ["a"]
@@ -45,7 +47,7 @@ def test_failed_load_keeps_the_reason() -> None:
     async def run() -> None:
         release = threading.Event()
         release.set()
-        models = repository.ModelRepository(loader=lambda name: Slow(name, release, fail=True))
+        models = repository.ModelRepository(loader=lambda name, source: Slow(name, release, fail=True))
         with pytest.raises(errors.ModelLoadError, match="weights are corrupt"):
             await models.load("bad")
         assert not models.is_ready("bad")
@@ -64,7 +66,7 @@ def test_reload_keeps_serving_the_old_model_until_the_new_one_is_ready() -> None
         first_release, second_release = threading.Event(), threading.Event()
         first_release.set()
         releases = iter([first_release, second_release])
-        models = repository.ModelRepository(loader=lambda name: Slow(name, next(releases)))
+        models = repository.ModelRepository(loader=lambda name, source: Slow(name, next(releases)))
         first = await models.load("m")
         reloading = asyncio.ensure_future(models.load("m"))
         await asyncio.sleep(0.05)
@@ -96,13 +98,58 @@ def test_unknown_and_unload() -> None:
 
 def test_loading_an_unknown_name_leaves_no_trace() -> None:
     async def run() -> None:
-        def loader(name: str) -> model.Model:
+        def loader(name: str, source: messages.ModelSource | None) -> model.Model:
             raise errors.ModelNotFound(name)
 
         models = repository.ModelRepository(loader=loader)
         with pytest.raises(errors.ModelNotFound):
             await models.load("ghost")
         assert models.names() == []
+        assert "ghost" not in models
+
+    asyncio.run(run())
+
+
+def test_the_source_reaches_the_loader_and_unload_discards() -> None:
+    async def run() -> None:
+        seen: list[tuple[str, messages.ModelSource | None]] = []
+        discarded: list[str] = []
+
+        def loader(name: str, source: messages.ModelSource | None) -> model.Model:
+            seen.append((name, source))
+            return model.Model(name=name)
+
+        models = repository.ModelRepository(loader=loader, discard=discarded.append)
+        source = messages.ModelSource(storage_uri="s3://b/m", model_format="sklearn")
+        await models.load("m", source=source)
+        assert seen == [("m", source)]
+        assert discarded == []
+        await models.unload("m")
+        assert discarded == ["m"]
+
+    asyncio.run(run())
+
+
+def test_server_readiness_follows_the_essential_models_only() -> None:
+    async def run() -> None:
+        release = threading.Event()
+        release.set()
+
+        def loader(name: str, source: messages.ModelSource | None) -> model.Model:
+            return Slow(name, release, fail=name == "broken")
+
+        models = repository.ModelRepository(loader=loader, essential=["main"])
+        assert not models.all_ready()
+        await models.load("main")
         assert models.all_ready()
+        with pytest.raises(errors.ModelLoadError, match="weights are corrupt"):
+            await models.load("broken")
+        assert not models.is_ready("broken")
+        assert models.all_ready()
+        assert repository.ModelRepository(loader=loader, essential=[]).all_ready()
+        failing = repository.ModelRepository(loader=loader, essential=["broken"])
+        with pytest.raises(errors.ModelLoadError):
+            await failing.load("broken")
+        assert not failing.all_ready()
 
     asyncio.run(run())

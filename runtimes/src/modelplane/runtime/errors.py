@@ -61,6 +61,10 @@ class ModelLoadError(ModelServerError):
     """The model files could not be found or loaded; raised at load time, reported through readiness."""
 
 
+class SourceNotFound(ModelServerError):
+    """Nothing exists at the storage URI a load names (HTTP 404)."""
+
+
 class UpstreamError(ModelServerError):
     """A predictor or proxied server answered with an error or could not be reached (HTTP 502)."""
 

@@ -89,7 +89,7 @@ class InferenceService:
 
     async def server_ready(self, request: Any, context: aio.ServicerContext) -> Any:
         models = self._plane.models
-        return self._classes["ServerReadyResponse"](ready=bool(models.names()) and models.all_ready())
+        return self._classes["ServerReadyResponse"](ready=models.all_ready())
 
     async def model_ready(self, request: Any, context: aio.ServicerContext) -> Any:
         try:

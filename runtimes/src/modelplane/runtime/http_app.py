@@ -32,6 +32,7 @@ STATUS_BY_ERROR: dict[type[errors.ModelServerError], int] = {
     errors.InvalidInput: 400,
     errors.ModelNotFound: 404,
     errors.RouteNotFound: 404,
+    errors.SourceNotFound: 404,
     errors.MethodNotAllowed: 405,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
@@ -127,8 +128,8 @@ class HttpApp:
             match = _V2_REPOSITORY.match(path)
             if match is not None:
                 _require(method, "POST", path)
-                await _read_body(scope, receive, self._settings.max_body_bytes)
-                status, document = await self._repository(name=match[1], action=match[2])
+                body = await _read_body(scope, receive, self._settings.max_body_bytes)
+                status, document = await self._repository(name=match[1], action=match[2], body=body)
                 await _send(send, status, v1.dump(document))
                 return
             raise errors.RouteNotFound(
@@ -255,7 +256,7 @@ class HttpApp:
         return 200, {"status": "alive", "live": True}
 
     async def _server_ready(self) -> tuple[int, Any]:
-        ready = self._plane.models.all_ready() and bool(self._plane.models.names())
+        ready = self._plane.models.all_ready()
         return (200 if ready else 503), {"ready": ready}
 
     async def _server_metadata(self) -> tuple[int, Any]:
@@ -275,9 +276,9 @@ class HttpApp:
             index.append({"name": name, "state": "READY" if ready else "UNAVAILABLE"})
         return 200, index
 
-    async def _repository(self, *, name: str, action: str) -> tuple[int, Any]:
+    async def _repository(self, *, name: str, action: str, body: bytes) -> tuple[int, Any]:
         if action == "load":
-            await self._plane.models.load(name)
+            await self._plane.models.load(name, source=v2.decode_load(body))
             return 200, {"name": name, "load": True}
         await self._plane.models.unload(name)
         return 200, {"name": name, "unload": True}

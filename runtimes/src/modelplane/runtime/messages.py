@@ -2,6 +2,7 @@
 
 V1 REST, V2 REST and V2 gRPC decode into `InferRequest` and encode out of `InferResponse`; models, the batcher and
 the data plane know no protocol. `RequestedOutput` carries the V2 `outputs` selection (and its `binary_data` flag).
+`ModelSource` is what a repository-extension load asks for: where the model's files are and what format they hold.
 """
 
 from __future__ import annotations
@@ -60,3 +61,12 @@ class InferResponse:
     id: str | None = None
     model_version: str | None = None
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModelSource:
+    """Where a model loaded at run time comes from: a storage URI to fetch and the format of its files (either may
+    be absent: the model's folder under --model_dir, the format detected from its files)."""
+
+    storage_uri: str | None = None
+    model_format: str | None = None

@@ -100,6 +100,23 @@ def _schemas() -> dict[str, Any]:
     }
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "LoadRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "parameters": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "storage_uri": {"type": "string", "minLength": 1},
+                        "model_format": {
+                            "type": "string",
+                            "enum": ["sklearn", "xgboost", "lightgbm", "onnx", "pytorch", "custom"],
+                        },
+                    },
+                }
+            },
+        },
         "V1Request": {
             "type": "object",
             "required": ["instances"],
@@ -201,8 +218,12 @@ def document(*, version: str) -> dict[str, Any]:
             },
             "/v2/repository/models/{model_name}/load": {
                 "post": {
-                    "summary": "Load a model",
+                    "summary": "Load a model (from <model_dir>/<name>, or fetched from parameters.storage_uri)",
                     "parameters": [_MODEL],
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoadRequest"}}},
+                    },
                     "responses": {**_ok({"type": "object"}), **_errors(400, 404, 500)},
                 }
             },

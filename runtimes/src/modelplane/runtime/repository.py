@@ -2,26 +2,39 @@
 
 A model is in the repository from the moment its load starts; until `load()` returns it answers 503 (not ready),
 and if loading fails the reason is kept and shown. Loading runs in a worker thread so the server keeps answering
-health checks and other models meanwhile. `loader` builds an (unloaded) model object from a name; the server
-passes one that knows `--model_dir` and `--model_format`.
+health checks and other models meanwhile. `loader` builds an (unloaded) model object from a name and the load's
+`ModelSource` (fetching its files first when the source names a storage URI); `discard` removes what the loader
+wrote for a model once it is unloaded. The server passes `loading.ModelLoader`.
+
+The server is ready when every model it was started with (`essential`) is ready: a model loaded later through the
+repository API has its own readiness, and one that fails to load never makes the whole server unready. Without an
+`essential` set, every model counts and at least one must be there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from modelplane.runtime import errors, model
+from modelplane.runtime import errors, messages, model
 
 log = logging.getLogger(__name__)
 
-Loader = Callable[[str], model.Model]
+Loader = Callable[[str, messages.ModelSource | None], model.Model]
 
 
 class ModelRepository:
-    def __init__(self, *, loader: Loader | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        loader: Loader | None = None,
+        discard: Callable[[str], None] | None = None,
+        essential: Iterable[str] | None = None,
+    ) -> None:
         self._loader = loader
+        self._discard = discard
+        self._essential = frozenset(essential) if essential is not None else None
         self._models: dict[str, model.Model] = {}
         self._failures: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -65,10 +78,16 @@ class ModelRepository:
         return found.ready
 
     def all_ready(self) -> bool:
-        return not self._failures and all(item.ready for item in self._models.values())
+        """Whether the server is ready: its essential models are (or, without that set, every model is)."""
+        if self._essential is not None:
+            return all(name in self._models and self._models[name].ready for name in self._essential)
+        return bool(self._models) and not self._failures and all(item.ready for item in self._models.values())
 
-    async def load(self, name: str, *, item: model.Model | None = None) -> model.Model:
-        """Build (with the loader) and load a model; reloading a loaded model replaces it once the new one is ready."""
+    async def load(
+        self, name: str, *, item: model.Model | None = None, source: messages.ModelSource | None = None
+    ) -> model.Model:
+        """Build (with the loader, from `source`) and load a model; reloading a loaded model replaces it once the new
+        one is ready."""
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             if item is None:
@@ -76,7 +95,7 @@ class ModelRepository:
                     raise errors.InvalidInput("this server was started without a model directory to load models from")
                 loader = self._loader
                 try:
-                    item = await asyncio.to_thread(loader, name)
+                    item = await asyncio.to_thread(loader, name, source)
                 except errors.ModelLoadError as exc:
                     # The model exists but cannot be built: remember why, readiness reports it.
                     self._failures[name] = exc.message
@@ -107,4 +126,6 @@ class ModelRepository:
                 raise errors.ModelNotFound(name)
             if found is not None:
                 await asyncio.to_thread(found.unload)
+            if self._discard is not None:
+                await asyncio.to_thread(self._discard, name)
             log.info("model unloaded", extra={"model": name})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import pathlib
+import os
 
 import prometheus_client
 import uvicorn
@@ -18,12 +18,11 @@ from modelplane.runtime import (
     batching,
     dataplane,
     errors,
-    formats,
     forwarding,
     grpc_serving,
     http_app,
+    loading,
     metrics,
-    model,
     repository,
     settings,
 )
@@ -31,29 +30,6 @@ from modelplane.runtime.payloads import delivering
 from modelplane.runtime.payloads import settings as payload_settings
 
 log = logging.getLogger(__name__)
-
-
-def build_loader(config: settings.Settings, predictor: forwarding.PredictorClient | None) -> repository.Loader:
-    """Models by name: the served model from --model_dir itself, others from --model_dir/<name>."""
-
-    def load(name: str) -> model.Model:
-        if config.proxy_upstream is not None and name == config.model_name:
-            upstream = forwarding.PredictorClient(url=config.proxy_upstream, protocol=config.predictor_protocol)
-            return forwarding.ProxyModel(name=name, predictor=upstream)
-        if config.model_dir is None:
-            raise errors.InvalidInput("this server has no --model_dir to load models from")
-        if name == config.model_name:
-            return formats.build(
-                name=name, model_dir=config.model_dir, model_format=config.model_format, predictor=predictor
-            )
-        if "/" in name or name.startswith("."):
-            raise errors.InvalidInput(f"model name {name!r} must not contain '/' or start with '.'")
-        directory = pathlib.Path(config.model_dir) / name
-        if not directory.is_dir():
-            raise errors.ModelNotFound(name)
-        return formats.build(name=name, model_dir=directory, model_format=None, predictor=predictor)
-
-    return load
 
 
 def build_payload_logger(
@@ -80,7 +56,15 @@ async def serve(config: settings.Settings, *, started: asyncio.Event | None = No
         if config.predictor_host
         else None
     )
-    models = repository.ModelRepository(loader=build_loader(config, predictor))
+    loader = loading.ModelLoader(config=config, predictor=predictor, env=os.environ)
+    startup = loader.startup_names()
+    if loader.repository_layout:
+        log.info(
+            "--model_dir holds only folders: serving each as a model; load more with "
+            "POST /v2/repository/models/{name}/load",
+            extra={"model_dir": str(config.model_dir), "models": startup},
+        )
+    models = repository.ModelRepository(loader=loader, discard=loader.discard, essential=startup)
     batch = (
         batching.BatchSettings(max_batch_size=config.max_batch_size, max_latency_ms=config.max_latency_ms)
         if config.max_batch_size is not None and config.max_batch_size > 1
@@ -117,13 +101,13 @@ async def serve(config: settings.Settings, *, started: asyncio.Event | None = No
         await grpc_server.start()
     if payloads is not None:
         await payloads.start()
-    loading = asyncio.ensure_future(_load(models, config.model_name))
+    startup_loads = asyncio.ensure_future(_load(models, startup))
     try:
         if started is not None:
             started.set()
         await server.serve()
     finally:
-        loading.cancel()
+        startup_loads.cancel()
         if grpc_server is not None:
             await grpc_server.stop(grace=5)
         if payloads is not None:
@@ -132,11 +116,15 @@ async def serve(config: settings.Settings, *, started: asyncio.Event | None = No
             await predictor.close()
 
 
-async def _load(models: repository.ModelRepository, name: str) -> None:
-    try:
-        await models.load(name)
-    except errors.ModelServerError as exc:
-        log.error("the model did not load; readiness stays 503", extra={"model": name, "error": exc.message})
+async def _load(models: repository.ModelRepository, names: list[str]) -> None:
+    failed = False
+    for name in names:
+        try:
+            await models.load(name)
+        except errors.ModelServerError as exc:
+            log.error("the model did not load; readiness stays 503", extra={"model": name, "error": exc.message})
+            failed = True
+    if failed:
         return
     # Everything allocated so far (modules, the model) lives as long as the process: move it out of the garbage
     # collector's sight, so that collections triggered by request traffic scan only request objects. Without this,

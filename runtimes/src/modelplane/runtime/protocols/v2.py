@@ -329,3 +329,33 @@ def decode_response(*, body: bytes, header_length: int | None = None) -> message
         parameters=_parameters(document.get("parameters"), where="the response"),
         outputs=outputs,
     )
+
+
+LOAD_PARAMETERS = ("storage_uri", "model_format")
+
+
+def decode_load(body: bytes) -> messages.ModelSource:
+    """A repository-extension load body, `{"parameters": {"storage_uri": ..., "model_format": ...}}`; empty is fine."""
+    if not body.strip():
+        return messages.ModelSource()
+    document = v1.load_json(body)
+    if not isinstance(document, dict):
+        raise errors.InvalidInput('a load body must be a JSON object like {"parameters": {"storage_uri": "s3://..."}}')
+    unknown = sorted(set(document) - {"parameters"})
+    if unknown:
+        raise errors.InvalidInput(f'a load body takes only "parameters"; it has {unknown}')
+    parameters = document.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise errors.InvalidInput('"parameters" of a load must be an object')
+    unknown = sorted(set(parameters) - set(LOAD_PARAMETERS))
+    if unknown:
+        raise errors.InvalidInput(
+            f"load parameters {unknown} are not supported; this server takes {', '.join(LOAD_PARAMETERS)}"
+        )
+    values: dict[str, str | None] = {}
+    for key in LOAD_PARAMETERS:
+        value = parameters.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise errors.InvalidInput(f"load parameter {key!r} must be a non-empty string, got {value!r}")
+        values[key] = value.strip() if isinstance(value, str) else None
+    return messages.ModelSource(storage_uri=values["storage_uri"], model_format=values["model_format"])

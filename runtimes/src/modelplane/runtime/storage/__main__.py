@@ -13,7 +13,7 @@ import pathlib
 import sys
 from collections.abc import Sequence
 
-from modelplane.runtime.storage import archives, downloading, errors
+from modelplane.runtime.storage import downloading, errors
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,39 +37,15 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
-def limit(given: int | None, *, variable: str, default: int) -> int:
-    """The option if given, else the environment variable, else the default; InvalidSetting if not a positive int."""
-    if given is None:
-        text = os.environ.get(variable, "").strip()
-        if not text:
-            return default
-        if not text.isdigit():
-            raise errors.InvalidSetting(f"{variable} is {text!r}; give a whole number")
-        given = int(text)
-    if given < 1:
-        raise errors.InvalidSetting(
-            f"{variable.removeprefix('MODELPLANE_STORAGE_').lower()} is {given}; it must be >= 1"
-        )
-    return given
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
-    cache = os.environ.get("MODELPLANE_STORAGE_CACHE", "").strip()
     try:
-        limits = archives.Limits(
-            max_bytes=limit(
-                arguments.max_bytes, variable="MODELPLANE_STORAGE_MAX_BYTES", default=archives.DEFAULT_MAX_BYTES
-            ),
-            max_files=limit(
-                arguments.max_files, variable="MODELPLANE_STORAGE_MAX_FILES", default=archives.DEFAULT_MAX_FILES
-            ),
-        )
-        request = downloading.Request(
+        request = downloading.request_from_env(
             uri=arguments.src_uri,
             destination=arguments.dest_dir,
-            cache_dir=pathlib.Path(cache) if cache else None,
-            limits=limits,
+            env=os.environ,
+            max_bytes=arguments.max_bytes,
+            max_files=arguments.max_files,
         )
         downloading.fetch(request, env=os.environ, out=sys.stderr)
     except errors.StorageError as error:

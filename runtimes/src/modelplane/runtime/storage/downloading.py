@@ -32,6 +32,45 @@ class Request:
     limits: archives.Limits = dataclasses.field(default_factory=archives.Limits)
 
 
+CACHE_ENV = "MODELPLANE_STORAGE_CACHE"
+MAX_BYTES_ENV = "MODELPLANE_STORAGE_MAX_BYTES"
+MAX_FILES_ENV = "MODELPLANE_STORAGE_MAX_FILES"
+
+
+def limit(given: int | None, *, env: Mapping[str, str], variable: str, default: int) -> int:
+    """The option if given, else the environment variable, else the default; InvalidSetting if not a positive int."""
+    if given is None:
+        text = env.get(variable, "").strip()
+        if not text:
+            return default
+        if not text.isdigit():
+            raise errors.InvalidSetting(f"{variable} is {text!r}; give a whole number")
+        given = int(text)
+    if given < 1:
+        raise errors.InvalidSetting(
+            f"{variable.removeprefix('MODELPLANE_STORAGE_').lower()} is {given}; it must be >= 1"
+        )
+    return given
+
+
+def request_from_env(
+    *,
+    uri: str,
+    destination: pathlib.Path,
+    env: Mapping[str, str],
+    max_bytes: int | None = None,
+    max_files: int | None = None,
+) -> Request:
+    """A Request with the cache and the archive limits the environment sets (what the initializer and the model
+    server's run-time loads both read), the limits given here taking precedence."""
+    cache = env.get(CACHE_ENV, "").strip()
+    limits = archives.Limits(
+        max_bytes=limit(max_bytes, env=env, variable=MAX_BYTES_ENV, default=archives.DEFAULT_MAX_BYTES),
+        max_files=limit(max_files, env=env, variable=MAX_FILES_ENV, default=archives.DEFAULT_MAX_FILES),
+    )
+    return Request(uri=uri, destination=destination, cache_dir=pathlib.Path(cache) if cache else None, limits=limits)
+
+
 def fetch(request: Request, *, env: Mapping[str, str], out: TextIO) -> None:
     """Put the model at `request.uri` into `request.destination`, or raise a StorageError saying why not."""
     location = uris.parse(request.uri)
