@@ -39,6 +39,7 @@ $(VENV)/.installed: requirements-dev.txt runtimes/pyproject.toml controllers/pyp
 tools: ## Build the pinned tools (helm, kustomize, kubectl, kube-*, etcd, kwok) into bin/; cached per version.
 	@hack/install-tools.sh
 	@hack/install-nginx.sh
+	@hack/fetch-upstream-crds.sh
 
 ##@ Develop
 
