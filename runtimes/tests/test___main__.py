@@ -1,7 +1,7 @@
 """The command line: KServe's flag names map onto Settings with the documented defaults (127.0.0.1, 8080/8081,
 16 MiB), MODELPLANE_HTTP_HOST (what the runtime image sets) as --http_host's default with the flag still winning,
-a server started with only that variable bound where it says, and nonsense values rejected with a message naming
-the flag."""
+a server started with only that variable bound where it says, the SHAP explainer's flags (no --model_dir, a
+--predictor_host required), and nonsense values rejected with a message naming the flag."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ def test_defaults_and_flags(tmp_path: pathlib.Path) -> None:
     assert config.predictor_host == "p:80"
 
 
+def test_the_shap_explainer_needs_no_model_dir() -> None:
+    config = cli.parse(["--model_name", "iris", "--model_format", "shap", "--predictor_host", "iris-predictor.ns"])
+    assert (config.model_dir, config.model_format, config.predictor_host) == (None, "shap", "iris-predictor.ns")
+
+
 def test_the_image_environment_sets_the_default_host(tmp_path: pathlib.Path) -> None:
     base = ["--model_name", "iris", "--model_dir", str(tmp_path)]
     assert cli.parse(base, env={"MODELPLANE_HTTP_HOST": "0.0.0.0"}).http_host == "0.0.0.0"
@@ -63,6 +68,7 @@ def test_a_server_binds_where_the_environment_says(start_server: Callable[..., S
         (["--model_name", "m", "--model_dir", "d", "--http_port", "70000"], "--http_port must be 0..65535"),
         (["--model_name", "m", "--model_dir", "d", "--model_format", "pmml"], "invalid choice: 'pmml'"),
         (["--model_name", "m", "--model_dir", "d", "--max_body_bytes", "10"], "at least 1024"),
+        (["--model_name", "m", "--model_format", "shap"], "--model_format shap explains a predictor"),
     ],
 )
 def test_rejects(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,8 +54,10 @@ def parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
 def parse(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None) -> settings.Settings:
     p = parser(env)
     args = p.parse_args(argv)
-    if args.model_dir is None and args.proxy_upstream is None:
+    if args.model_dir is None and args.proxy_upstream is None and args.model_format not in formats.WITHOUT_DIRECTORY:
         p.error("give --model_dir (or --proxy_upstream for proxy mode)")
+    if args.model_format == "shap" and not args.predictor_host:
+        p.error("--model_format shap explains a predictor: give --predictor_host HOST:PORT")
     if args.max_batch_size is not None and args.max_batch_size < 1:
         p.error(f"--max_batch_size must be at least 1, got {args.max_batch_size}")
     if args.max_latency_ms <= 0:

@@ -3,6 +3,8 @@
 Detection: `model.py` means custom; otherwise the suffixes present decide (.joblib/.pkl/.pickle scikit-learn,
 .ubj/.bst XGBoost, .json XGBoost when it is an XGBoost model document, .txt LightGBM, .onnx ONNX,
 .pt/.pth/.torchscript TorchScript). Two formats in one directory is an error that asks for `--model_format`.
+`shap` (the SHAP explainer component, which explains the predictor it calls) is never detected: it is asked for, and
+it is the one format that needs no model directory.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import pathlib
 
 from modelplane.runtime import errors, forwarding, model
 
-FORMATS = ("sklearn", "xgboost", "lightgbm", "onnx", "pytorch", "custom")
+FORMATS = ("sklearn", "xgboost", "lightgbm", "onnx", "pytorch", "custom", "shap")
+#: Formats whose model needs no --model_dir.
+WITHOUT_DIRECTORY = ("shap",)
 _BY_SUFFIX = {
     ".joblib": "sklearn",
     ".pkl": "sklearn",
@@ -58,9 +62,19 @@ def _is_xgboost_json(path: pathlib.Path) -> bool:
 
 
 def build(
-    *, name: str, model_dir: pathlib.Path, model_format: str | None, predictor: forwarding.PredictorClient | None
+    *,
+    name: str,
+    model_dir: pathlib.Path | None,
+    model_format: str | None,
+    predictor: forwarding.PredictorClient | None,
 ) -> model.Model:
     """An unloaded model of the given (or detected) format."""
+    if model_format == "shap":
+        from modelplane.runtime.frameworks import shap_explainer
+
+        return shap_explainer.ShapExplainer(name=name, model_dir=model_dir, predictor=predictor)
+    if model_dir is None:
+        raise errors.ModelLoadError(f"a model of format {model_format or '(detected)'} needs --model_dir")
     kind = model_format or detect(model_dir)
     if kind == "sklearn":
         from modelplane.runtime.frameworks import sklearn

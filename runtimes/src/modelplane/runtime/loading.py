@@ -5,9 +5,10 @@ load that names a `storage_uri` (the repository extension's load parameters: wha
 TrainedModel) first fetches it with the storage initializer's own code, reading the same credentials and cache
 variables from the server's environment, into `<model_dir>/<name>`, and records the URI in `<model_dir>/.<name>.source`,
 so a second load of the same URI does not download again. Another URI is fetched into a fresh folder that replaces
-the old one only once it is complete. Unloading a fetched model removes its folder. A `--model_dir` that holds only
-folders (or nothing) is a model repository, as KServe's multi-model servers have it: each folder is a model, loaded
-at start under its name, and the server is ready without any.
+the old one only once it is complete. Unloading a fetched model removes its folder. Started without
+`--model_format`, a `--model_dir` that holds only folders (or nothing) is a model repository, as KServe's
+multi-model servers have it: each folder is a model, loaded at start under its name, and the server is ready
+without any.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ class ModelLoader:
         self._predictor = predictor
         self._env = env
         self.repository_layout = (
-            config.proxy_upstream is None and config.model_dir is not None and is_repository(config.model_dir)
+            config.proxy_upstream is None
+            and config.model_format is None
+            and config.model_dir is not None
+            and is_repository(config.model_dir)
         )
 
     def startup_names(self) -> list[str]:
@@ -73,8 +77,6 @@ class ModelLoader:
         if config.proxy_upstream is not None and name == config.model_name and source.storage_uri is None:
             upstream = forwarding.PredictorClient(url=config.proxy_upstream, protocol=config.predictor_protocol)
             return forwarding.ProxyModel(name=name, predictor=upstream)
-        if config.model_dir is None:
-            raise errors.InvalidInput("this server has no --model_dir to load models from")
         if source.storage_uri is None and name == config.model_name and not self.repository_layout:
             return formats.build(
                 name=name,
@@ -82,6 +84,8 @@ class ModelLoader:
                 model_format=source.model_format or config.model_format,
                 predictor=self._predictor,
             )
+        if config.model_dir is None:
+            raise errors.InvalidInput("this server has no --model_dir to load models from")
         if "/" in name or "\\" in name or name.startswith("."):
             raise errors.InvalidInput(f"model name {name!r} must not contain '/' or start with '.'")
         if source.storage_uri is not None:

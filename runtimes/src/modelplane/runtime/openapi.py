@@ -111,7 +111,7 @@ def _schemas() -> dict[str, Any]:
                         "storage_uri": {"type": "string", "minLength": 1},
                         "model_format": {
                             "type": "string",
-                            "enum": ["sklearn", "xgboost", "lightgbm", "onnx", "pytorch", "custom"],
+                            "enum": ["sklearn", "xgboost", "lightgbm", "onnx", "pytorch", "custom", "shap"],
                         },
                     },
                 }
