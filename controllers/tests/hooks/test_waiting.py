@@ -1,6 +1,10 @@
 """Tests for modelplane.hooks.waiting through `modelplane hook webhook-ready`, against the local API server and a
-real HTTPS admission server on 127.0.0.1: an allowing webhook and a denying one both count as serving; a webhook
-nobody listens for makes the hook fail after its timeout, naming the API server's last answer."""
+real HTTPS admission server on 127.0.0.1: a webhook that denies the probe is ready; one that allows it (it never
+judged the probe) is not, and the hook times out saying the probe was admitted without a verdict; with
+`failurePolicy: Ignore` and nobody listening the API server admits the probe, and the hook still times out instead
+of reporting a false success; with `Fail` and nobody listening the hook times out naming the API server's answer;
+a namespaceSelector that leaves out the probe's namespace fails at once, saying how to fix it; the probe is never
+stored."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import http.server
 import ipaddress
 import json
 import pathlib
+import re
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -26,6 +32,10 @@ from modelplane.cli import __main__ as cli
 from modelplane.hooks import connecting, errors, waiting
 
 pytestmark = pytest.mark.cluster
+#: What the hook reports when it has not heard the webhook under test: the probe was admitted (nobody judged it),
+#: or, where another release's webhook also judges InferenceServices in every namespace (a shared cluster), that
+#: one's denial arrived first. Either way the hook must not report ready.
+NOT_HEARD = r"the probe was admitted without a verdict|another webhook \(.+\) denied the probe"
 
 
 def self_signed(tmp_path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path, str]:
@@ -94,11 +104,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def webhook(cluster: connecting.Cluster, namespace: str) -> Iterator[object]:
-    """Registers a ValidatingWebhookConfiguration for InferenceServices in the test namespace only."""
+    """Registers a ValidatingWebhookConfiguration for InferenceServices in the test namespace only (or in the
+    namespaces `selector` picks)."""
     api = client.AdmissionregistrationV1Api(cluster.api)
     name = f"hooktest-{uuid.uuid4().hex[:8]}"
 
-    def register(port: int, ca_pem: str) -> str:
+    def register(
+        port: int, ca_pem: str, *, failure_policy: str = "Fail", selector: dict[str, object] | None = None
+    ) -> str:
         api.create_validating_webhook_configuration(
             {
                 "metadata": {"name": name},
@@ -107,13 +120,13 @@ def webhook(cluster: connecting.Cluster, namespace: str) -> Iterator[object]:
                         "name": f"isvc.{name}.dev",
                         "admissionReviewVersions": ["v1"],
                         "sideEffects": "None",
-                        "failurePolicy": "Fail",
+                        "failurePolicy": failure_policy,
                         "timeoutSeconds": 2,
                         "clientConfig": {
                             "url": f"https://127.0.0.1:{port}/validate",
                             "caBundle": base64.b64encode(ca_pem.encode()).decode(),
                         },
-                        "namespaceSelector": {"matchLabels": {"modelplane-hook-test": namespace}},
+                        "namespaceSelector": selector or {"matchLabels": {"modelplane-hook-test": namespace}},
                         "rules": [
                             {
                                 "apiGroups": ["serving.kserve.io"],
@@ -136,55 +149,96 @@ def webhook(cluster: connecting.Cluster, namespace: str) -> Iterator[object]:
             raise
 
 
-@pytest.mark.parametrize("allow", [True, False], ids=["allowing", "denying"])
-def test_a_webhook_that_answers_is_ready(
+def run_hook(kube_cluster: pathlib.Path, namespace: str, configuration: str, *, timeout: float) -> int:
+    return cli.main(
+        [
+            "hook",
+            "--kubeconfig",
+            str(kube_cluster),
+            "webhook-ready",
+            "--namespace",
+            namespace,
+            "--webhook-configuration",
+            configuration,
+            "--timeout",
+            str(timeout),
+            "--interval",
+            "0.5",
+        ]
+    )
+
+
+def test_a_webhook_that_denies_the_probe_is_ready(
     kube_cluster: pathlib.Path,
     namespace: str,
     webhook: object,
     tmp_path: pathlib.Path,
-    allow: bool,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for port, pem in admission_server(tmp_path, allow=allow):
+    for port, pem in admission_server(tmp_path, allow=False):
         config = webhook(port, pem)  # type: ignore[operator]
-        status = cli.main(
-            [
-                "hook",
-                "--kubeconfig",
-                str(kube_cluster),
-                "webhook-ready",
-                "--namespace",
-                namespace,
-                "--webhook-configuration",
-                config,
-                "--timeout",
-                "30",
-                "--interval",
-                "0.5",
-            ]
-        )
-        assert status == 0
+        assert run_hook(kube_cluster, namespace, config, timeout=30) == 0
     out = capsys.readouterr().out
-    assert "the webhook answers" in out
-    if not allow:
-        assert "refused by the test webhook" in out
+    assert f"the webhook answers (webhook isvc.{config}.dev denied the probe" in out
+    assert "refused by the test webhook" in out
+
+
+def test_a_webhook_that_allows_the_probe_never_counts_as_ready(
+    kube_cluster: pathlib.Path,
+    namespace: str,
+    webhook: object,
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for port, pem in admission_server(tmp_path, allow=True):
+        config = webhook(port, pem)  # type: ignore[operator]
+        assert run_hook(kube_cluster, namespace, config, timeout=3) == 1
+    captured = capsys.readouterr()
+    assert re.search(NOT_HEARD, captured.out + captured.err), captured
+
+
+def test_an_unreachable_webhook_that_fails_open_is_not_ready(
+    cluster: connecting.Cluster, namespace: str, webhook: object, tmp_path: pathlib.Path
+) -> None:
+    """failurePolicy Ignore: the API server admits the probe though nobody answers; that must not pass."""
+    _, _, pem = self_signed(tmp_path)
+    config = webhook(free_port(), pem, failure_policy="Ignore")  # type: ignore[operator]
+    lines: list[str] = []
+    with pytest.raises(errors.HookError, match=rf"did not answer within 3 s; last answer: ({NOT_HEARD})"):
+        waiting.wait(cluster, namespace=namespace, configuration=config, timeout=3, interval=0.5, log=lines.append)
+    assert lines
+    assert all(re.search(NOT_HEARD, line) for line in lines), lines
 
 
 def test_a_webhook_nobody_serves_times_out(
     cluster: connecting.Cluster, namespace: str, webhook: object, tmp_path: pathlib.Path
 ) -> None:
     _, _, pem = self_signed(tmp_path)
-    webhook(free_port(), pem)  # type: ignore[operator]
+    config = webhook(free_port(), pem)  # type: ignore[operator]
     lines: list[str] = []
     with pytest.raises(errors.HookError, match=r"did not answer within 3 s; last answer: .*failed calling webhook"):
-        waiting.wait(cluster, namespace=namespace, timeout=3, interval=0.5, log=lines.append)
+        waiting.wait(cluster, namespace=namespace, configuration=config, timeout=3, interval=0.5, log=lines.append)
     assert lines
     assert lines[0].startswith("waiting for the webhook:")
 
 
-def test_the_probe_is_never_stored(cluster: connecting.Cluster, namespace: str) -> None:
-    outcome, _ = waiting.probe_once(cluster, namespace=namespace)
-    assert outcome.value == "served"
+def test_a_selector_that_leaves_out_the_namespace_fails_at_once(
+    cluster: connecting.Cluster, namespace: str, webhook: object, tmp_path: pathlib.Path
+) -> None:
+    _, _, pem = self_signed(tmp_path)
+    config = webhook(free_port(), pem, selector={"matchLabels": {"modelplane-hook-test": "elsewhere"}})  # type: ignore[operator]
+    started = time.monotonic()
+    with pytest.raises(errors.HookError, match=rf"leaves out namespace {namespace} .*label the namespace"):
+        waiting.wait(cluster, namespace=namespace, configuration=config, timeout=60, interval=0.5, log=print)
+    assert time.monotonic() - started < 10
+
+
+def test_the_probe_is_never_stored(
+    cluster: connecting.Cluster, namespace: str, webhook: object, tmp_path: pathlib.Path
+) -> None:
+    for port, pem in admission_server(tmp_path, allow=False):
+        config = webhook(port, pem)  # type: ignore[operator]
+        waiting.wait(cluster, namespace=namespace, configuration=config, timeout=30, interval=0.5, log=print)
     items = client.CustomObjectsApi(cluster.api).list_namespaced_custom_object(
         "serving.kserve.io", "v1beta1", namespace, "inferenceservices"
     )["items"]

@@ -2,9 +2,10 @@
 
 Steps: `check-crds` and `apply-crds` (pre-upgrade, modelplane-crds chart), `certs` (pre-install/upgrade, the
 self-signed webhook certificate when cert-manager is off), `webhook-ready` (post-install/upgrade: inject the CA
-when self-signed, then wait until the API server gets answers from the webhook), `test-isvc` (`helm test`), and
-`apply-manifests` (server-side apply of objects whose CRD arrives in the same release). Each prints what it did,
-one line per step, and ends with exit status 0, or 1 with a message saying what to fix.
+when self-signed, then wait until one of the configuration's webhooks denies a probe only it can judge),
+`test-isvc` (`helm test`), and `apply-manifests` (server-side apply of objects whose CRD arrives in the same
+release). Each prints what it did, one line per step, and ends with exit status 0, or 1 with a message saying what
+to fix.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     certs.add_argument("--service", required=True, help="the webhook Service the certificate names")
     certs.add_argument("--validity-days", type=int, default=3650)
 
-    ready = steps.add_parser("webhook-ready", help="wait until the API server gets answers from the webhook")
+    ready = steps.add_parser(
+        "webhook-ready", help="wait until the configuration's webhook itself answers the API server"
+    )
     ready.add_argument("--namespace", required=True, help="namespace to dry-run the probe InferenceService in")
     ready.add_argument("--webhook-configuration", required=True, help="the ValidatingWebhookConfiguration")
     ready.add_argument("--ca-from-secret", help="inject ca.crt of this Secret (namespace --namespace) first")
@@ -96,7 +99,14 @@ def run(args: argparse.Namespace) -> int:
                     )
                 count = certifying.inject_ca(cluster, configuration=args.webhook_configuration, ca_pem=data["ca.crt"])
                 _log(f"injected the CA into {count} webhook(s) of {args.webhook_configuration}")
-            waiting.wait(cluster, namespace=args.namespace, timeout=args.timeout, interval=args.interval, log=_log)
+            waiting.wait(
+                cluster,
+                namespace=args.namespace,
+                configuration=args.webhook_configuration,
+                timeout=args.timeout,
+                interval=args.interval,
+                log=_log,
+            )
         elif args.step == "test-isvc":
             verifying.run(
                 cluster,

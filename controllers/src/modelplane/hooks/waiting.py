@@ -1,11 +1,15 @@
-"""Wait until the API server gets an answer from the validating webhook: the post-install readiness check.
+"""Wait until this release's validating webhook answers the API server: the post-install readiness check.
 
-The probe is a server-side dry-run create of a small InferenceService, so nothing is stored and the whole path the
-first user request takes is exercised: the Service's endpoints, TLS with the injected CA, the handler.
+The probe is a server-side dry-run create of a small InferenceService that breaks a rule only the webhook checks
+(minReplicas above maxReplicas), so nothing is stored and the whole path the first user request takes is
+exercised: the Service's endpoints, TLS with the injected CA, the handler. The webhook serves once one of the
+configuration's own webhooks denies the probe; an admitted probe means the webhook was never heard from (with
+`failurePolicy: Ignore` the API server admits what it cannot get judged), so waiting goes on (see `probes`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -18,18 +22,80 @@ from modelplane.hooks import connecting, errors, probes
 PROBE_NAME = "modelplane-webhook-probe"
 
 
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """The webhooks of one ValidatingWebhookConfiguration that judge InferenceServices."""
+
+    configuration: str
+    webhooks: tuple[str, ...]
+
+
 def probe_object(*, namespace: str) -> dict[str, Any]:
-    """The dry-run InferenceService: valid, tiny, never stored."""
+    """The dry-run InferenceService: schema-valid, tiny, never stored, and denied by a working webhook."""
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
         "metadata": {"name": PROBE_NAME, "namespace": namespace},
-        "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "pvc://probe/model"}}},
+        "spec": {
+            "predictor": {
+                "minReplicas": 2,
+                "maxReplicas": 1,
+                "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "pvc://probe/model"},
+            }
+        },
     }
 
 
-def probe_once(cluster: connecting.Cluster, *, namespace: str) -> tuple[probes.Outcome, str]:
-    """One dry-run create; the outcome and the API server's message."""
+def _judges_inferenceservices(webhook: Any) -> bool:
+    for rule in webhook.rules or []:
+        groups, resources, operations = rule.api_groups or [], rule.resources or [], rule.operations or []
+        if (
+            set(groups) & {"serving.kserve.io", "*"}
+            and set(resources) & {"inferenceservices", "*"}
+            and set(operations) & {"CREATE", "*"}
+        ):
+            return True
+    return False
+
+
+def target(cluster: connecting.Cluster, *, configuration: str, namespace: str) -> Target:
+    """The configuration's InferenceService webhooks that take in `namespace`; HookError saying why when none."""
+    api = client.AdmissionregistrationV1Api(cluster.api)
+    try:
+        vwc = api.read_validating_webhook_configuration(configuration)
+        labels = client.CoreV1Api(cluster.api).read_namespace(namespace).metadata.labels or {}
+    except ApiException as exc:
+        raise errors.HookError(
+            f"cannot read ValidatingWebhookConfiguration {configuration} or namespace {namespace}: "
+            f"{exc.status} {exc.reason}; check the hook's RBAC"
+        ) from exc
+    judging = [w for w in vwc.webhooks or [] if _judges_inferenceservices(w)]
+    if not judging:
+        raise errors.HookError(f"{configuration} has no webhook for InferenceService creates, so none can answer")
+    try:
+        reaching = [w.name for w in judging if probes.selects(_selector(w.namespace_selector), labels)]
+    except ValueError as exc:
+        raise errors.HookError(f"{configuration}: {exc}") from exc
+    if not reaching:
+        raise errors.HookError(
+            f"the namespaceSelector of {configuration} leaves out namespace {namespace} (labels {labels}), so the "
+            "readiness probe can never reach the webhook: label the namespace, widen webhook.namespaceSelector, "
+            "or turn webhook.readinessHook off"
+        )
+    return Target(configuration=configuration, webhooks=tuple(reaching))
+
+
+def _selector(selector: Any) -> dict[str, Any] | None:
+    if selector is None:
+        return None
+    expressions = [
+        {"key": e.key, "operator": e.operator, "values": e.values or []} for e in selector.match_expressions or []
+    ]
+    return {"matchLabels": selector.match_labels or {}, "matchExpressions": expressions}
+
+
+def probe_once(cluster: connecting.Cluster, *, namespace: str, webhooks: tuple[str, ...]) -> tuple[probes.Outcome, str]:
+    """One dry-run create; the outcome and what the API server's answer means."""
     api = client.CustomObjectsApi(cluster.api)
     try:
         api.create_namespaced_custom_object(
@@ -41,9 +107,8 @@ def probe_once(cluster: connecting.Cluster, *, namespace: str) -> tuple[probes.O
             dry_run="All",
         )
     except ApiException as exc:
-        message = _message(exc)
-        return probes.classify(status=exc.status, message=message), message
-    return probes.Outcome.SERVED, "admitted"
+        return probes.classify(status=exc.status, message=_message(exc), webhooks=webhooks)
+    return probes.classify(status=None, message="", webhooks=webhooks)
 
 
 def _message(exc: ApiException) -> str:
@@ -54,13 +119,20 @@ def _message(exc: ApiException) -> str:
 
 
 def wait(
-    cluster: connecting.Cluster, *, namespace: str, timeout: float, interval: float, log: Callable[[str], None]
+    cluster: connecting.Cluster,
+    *,
+    namespace: str,
+    configuration: str,
+    timeout: float,
+    interval: float,
+    log: Callable[[str], None],
 ) -> None:
-    """Probe until the webhook answers; raise with the last message when `timeout` passes or the probe is broken."""
+    """Probe until the webhook answers; raise with the last answer when `timeout` passes or the probe is broken."""
+    found = target(cluster, configuration=configuration, namespace=namespace)
     deadline = time.monotonic() + timeout
     last = ""
     while True:
-        outcome, message = probe_once(cluster, namespace=namespace)
+        outcome, message = probe_once(cluster, namespace=namespace, webhooks=found.webhooks)
         if outcome is probes.Outcome.SERVED:
             log(f"the webhook answers ({message})")
             return
@@ -71,7 +143,7 @@ def wait(
             last = message
         if time.monotonic() + interval > deadline:
             raise errors.HookError(
-                f"the webhook did not answer within {timeout:.0f} s; last answer: {message}. Check the controller "
-                "pods (kubectl logs), the webhook Service's endpoints and the CA bundle"
+                f"the webhook of {configuration} did not answer within {timeout:.0f} s; last answer: {message}. "
+                "Check the controller pods (kubectl logs), the webhook Service's endpoints and the CA bundle"
             )
         time.sleep(interval)
