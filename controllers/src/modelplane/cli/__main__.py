@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "operator": "modelplane.cli.operator",
     "dev-node": "modelplane.cli.devnode",
     "dev-ingress": "modelplane.cli.devingress",
+    "dev-demo": "modelplane.cli.devdemo",
 }
 
 
