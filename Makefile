@@ -23,6 +23,16 @@ help: ## Show this list of targets.
 
 ##@ Set-up
 
+.PHONY: demo
+demo: tools venv cluster-up node-up ingress-up platform-up ## The main job: local cluster + platform chart, deploy examples/sklearn-iris.yaml, print a prediction.
+	@$(VENV)/bin/modelplane dev-demo --kubeconfig "$$(hack/cluster.sh kubeconfig)" --ingress "$$(hack/local-ingress.sh url)"
+
+.PHONY: down
+down: ## Stop everything the demo started (ingress, process node, cluster) and remove its files.
+	@hack/local-ingress.sh down
+	@hack/local-node.sh down
+	@hack/cluster.sh down
+
 .PHONY: venv
 venv: $(VENV)/.installed ## Create .venv/ (Python 3.11) with both distributions installed editable and the dev tools.
 
@@ -105,14 +115,10 @@ test-cluster: venv tools ## Cluster tests: start the local control plane (if dow
 	$(PYTEST) -m cluster
 
 .PHONY: e2e
-e2e: venv tools cluster-up ## End-to-end journeys (local profile): process node, local ingress, CRDs, controller, e2e/.
-	@hack/local-node.sh up
-	@hack/local-ingress.sh up
-	@KUBECONFIG=$$(hack/cluster.sh kubeconfig) $(MAKE) --no-print-directory install >/dev/null
-	@$(BIN)/helm template modelplane charts/modelplane --show-only templates/runtimes/clusterservingruntimes.yaml \
-	  | $(BIN)/kubectl --kubeconfig "$$(hack/cluster.sh kubeconfig)" apply --server-side --force-conflicts -f - >/dev/null
+e2e: venv tools cluster-up node-up ingress-up ## End-to-end journeys (local profile) against the platform chart installed as `make demo` does.
+	@hack/local-e2e.sh
 	$(PYTEST) e2e --kubeconfig "$$(hack/cluster.sh kubeconfig)" --ingress "$$(hack/local-ingress.sh url)" \
-	  --profile local --controller local
+	  --profile local --controller installed $(E2E_ARGS)
 
 ##@ Local cluster
 
@@ -139,6 +145,14 @@ node-down: ## Stop the local process node and its pods' processes.
 .PHONY: ingress-up
 ingress-up: venv cluster-up ## Start the local ingress: nginx on 127.0.0.1:8088 routing Ingress/HTTPRoute/VirtualService.
 	@hack/local-ingress.sh up
+
+.PHONY: platform-up
+platform-up: venv tools ## helm upgrade --install the platform chart (local values) into the local cluster; needs node-up.
+	@hack/local-platform.sh up
+
+.PHONY: platform-down
+platform-down: ## helm uninstall the local platform release (the CRDs stay).
+	@hack/local-platform.sh down
 
 .PHONY: ingress-down
 ingress-down: ## Stop the local ingress.
