@@ -92,6 +92,12 @@ def api(kubeconfig: str) -> Any:
 
 
 @pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> str:
+    """`local` or `kind`: which data plane the cluster has."""
+    return str(request.config.getoption("--profile"))
+
+
+@pytest.fixture(scope="session")
 def ingress(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--ingress")).rstrip("/")
 
@@ -322,16 +328,22 @@ class Journey:
         return wait_until(what, check, timeout=timeout)
 
     @staticmethod
-    def sklearn(name: str, storage_uri: str, *, model_format: str = "sklearn", **predictor: Any) -> dict[str, Any]:
-        """A Raw-mode InferenceService serving a `model_format` model (scikit-learn by default) from `storage_uri`."""
+    def isvc(name: str, predictor: dict[str, Any], *, mode: str = "RawDeployment", **spec: Any) -> dict[str, Any]:
+        """An InferenceService in deployment mode `mode` with this predictor (and other components in `spec`)."""
         return {
             "apiVersion": "serving.kserve.io/v1beta1",
             "kind": "InferenceService",
-            "metadata": {"name": name, "annotations": {"serving.kserve.io/deploymentMode": "RawDeployment"}},
-            "spec": {
-                "predictor": {"model": {"modelFormat": {"name": model_format}, "storageUri": storage_uri}, **predictor}
-            },
+            "metadata": {"name": name, "annotations": {"serving.kserve.io/deploymentMode": mode}},
+            "spec": {"predictor": predictor, **spec},
         }
+
+    @staticmethod
+    def sklearn(
+        name: str, storage_uri: str, *, model_format: str = "sklearn", mode: str = "RawDeployment", **predictor: Any
+    ) -> dict[str, Any]:
+        """An InferenceService serving a `model_format` model (scikit-learn by default) from `storage_uri`."""
+        model = {"model": {"modelFormat": {"name": model_format}, "storageUri": storage_uri}}
+        return Journey.isvc(name, {**model, **predictor}, mode=mode)
 
     def kubectl(self, *args: str, check: bool = True) -> str:
         return kubectl(self.kubeconfig, "-n", self.namespace, *args, check=check)
@@ -342,6 +354,23 @@ class Journey:
 
     def names(self, kind: str) -> list[str]:
         return [n.split("/", 1)[-1] for n in self.kubectl("get", kind, "-o", "name").split()]
+
+    def routes(self) -> list[str]:
+        """The names of the route objects in the namespace (Ingress, VirtualService, HTTPRoute: whichever kinds the
+        cluster serves), as `kind/name`."""
+        found: list[str] = []
+        for kind in ("ingresses.networking.k8s.io", "virtualservices.networking.istio.io", "httproutes"):
+            listed = subprocess.run(
+                [KUBECTL, "--kubeconfig", self.kubeconfig, "-n", self.namespace, "get", kind, "-o", "name"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if listed.returncode == 0:
+                found += listed.stdout.split()
+            elif "the server doesn't have a resource type" not in listed.stderr:
+                raise RuntimeError(f"kubectl get {kind} failed: {listed.stderr.strip()}")
+        return found
 
     def ready(self, name: str, *, timeout: float = 240.0) -> dict[str, Any]:
         def check() -> dict[str, Any] | None:
@@ -359,10 +388,15 @@ class Journey:
         return url.split("://", 1)[-1].split("/", 1)[0]
 
     def post(self, name: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST `body` as JSON to `path` on the InferenceService's host through the ingress: (status, JSON body)."""
+        return self.post_to(self.host(name), path, body)
+
+    def post_to(self, host: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST `body` as JSON to `path` with this Host header through the ingress: (status, JSON body)."""
         request = urllib.request.Request(
             self.ingress + path,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "Host": self.host(name)},
+            headers={"Content-Type": "application/json", "Host": host},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -394,6 +428,18 @@ class Journey:
         if found is None:
             pytest.fail(f"{path} on {name} did not answer within {timeout:.0f} s; last answer: {seen}")
         return found
+
+
+@pytest.fixture(scope="session")
+def modelplane() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs the `modelplane` CLI of the venv with the given arguments (and `input=` text), capturing its output."""
+
+    def run(*args: str, input: str | None = None, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [MODELPLANE, *args], input=input, capture_output=True, text=True, check=False, timeout=timeout
+        )
+
+    return run
 
 
 @pytest.fixture
