@@ -1,9 +1,9 @@
 """Tests for modelplane.api.defaulting: what KServe fills in, and that user values and the input stay untouched.
 
-Covers: deployment mode annotation from config (and kept when set), minReplicas 1 per component (0 kept),
-protocol v1 for frameworks and `model`, v2 for Triton, logger mode `all`, batcher bounds from config, the first
-custom container's name, default CPU/memory requests and limits (and one side filling the other), the input not
-being modified, and the defaulted object still passing validation.
+Covers: deployment mode annotation from the recorded `status.deploymentMode`, else config (and kept when set),
+minReplicas 1 per component (0 kept), protocol v1 for frameworks and `model`, v2 for Triton, logger mode `all`,
+batcher bounds from config, the first custom container's name, default CPU/memory requests and limits (and one side
+filling the other), the input not being modified, and the defaulted object still passing validation.
 """
 
 from __future__ import annotations
@@ -37,11 +37,15 @@ SKLEARN = {"sklearn": {"storageUri": "gs://b/m"}}
         pytest.param("Standard", None, "RawDeployment", id="config-standard-normalised"),
         pytest.param("Serverless", {MODE: "RawDeployment"}, "RawDeployment", id="annotation-kept"),
         pytest.param("RawDeployment", {MODE: "Knative"}, "Knative", id="annotation-spelling-kept"),
+        pytest.param("RawDeployment", "Serverless", "Serverless", id="recorded-mode-over-config"),
+        pytest.param("Serverless", "Standard", "RawDeployment", id="recorded-mode-normalised"),
     ],
 )
-def test_deployment_mode_annotation(default_mode: str, annotations: dict[str, str] | None, expected: str) -> None:
+def test_deployment_mode_annotation(default_mode: str, annotations: dict[str, str] | str | None, expected: str) -> None:
     obj = isvc(predictor=SKLEARN)
-    if annotations:
+    if isinstance(annotations, str):
+        obj["status"] = {"deploymentMode": annotations}  # recorded by an earlier reconcile
+    elif annotations:
         obj["metadata"]["annotations"] = annotations
     out = defaulting.default_inference_service(obj, config=settings.Defaults(default_deployment_mode=default_mode))
     assert out["metadata"]["annotations"][MODE] == expected

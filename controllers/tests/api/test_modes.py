@@ -1,6 +1,7 @@
 """Tests for modelplane.api.modes: reading the deployment mode and the autoscaler from annotations.
 
-Covers: mode from annotation or default, KServe's newer spellings normalised, unknown modes; the autoscaler per
+Covers: mode from annotation or default, KServe's newer spellings normalised, unknown modes; the mode recorded in
+`status.deploymentMode` (normalised; absent, unknown or malformed means none); the autoscaler per
 mode (Knative KPA default, Knative HPA class, Raw HPA default, KEDA, external, none) and unknown classes.
 """
 
@@ -22,6 +23,22 @@ from modelplane.api import modes
 )
 def test_deployment_mode(annotations: dict[str, str], default: str, expected: str | None) -> None:
     assert modes.deployment_mode({"annotations": annotations}, default=default) == expected
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        pytest.param({"status": {"deploymentMode": "RawDeployment"}}, "RawDeployment", id="raw"),
+        pytest.param({"status": {"deploymentMode": "Knative"}}, "Serverless", id="knative-normalised"),
+        pytest.param({"status": {"deploymentMode": "ModelMesh"}}, None, id="unknown"),
+        pytest.param({"status": {"deploymentMode": 3}}, None, id="malformed"),
+        pytest.param({"status": {}}, None, id="not-recorded"),
+        pytest.param({}, None, id="no-status"),
+        pytest.param(None, None, id="no-object"),
+    ],
+)
+def test_recorded_mode(obj: dict[str, object] | None, expected: str | None) -> None:
+    assert modes.recorded_mode(obj) == expected
 
 
 @pytest.mark.parametrize(

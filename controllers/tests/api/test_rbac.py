@@ -1,10 +1,11 @@
 """Tests for modelplane.api.rbac: the controller's ClusterRole is least privilege with explicit verbs.
 
-Covers: no wildcards anywhere; what the operator owns it may create/update/delete; configuration, Secrets,
-ServiceAccounts and Pods are read-only; Events are only created/patched; the serving.kserve.io kinds are never
-created or deleted; status and finalizers subresources; leases, webhook registration and kopf's CRD discovery;
-stable ordering; the full ClusterRole's name. A `cluster` test binds the role to a ServiceAccount on the local API
-server and asks `kubectl auth can-i` what it may and may not do.
+Covers: no wildcards anywhere; what the operator owns it may create (first apply), patch (apply) and delete
+(prune), never get one by one or replace; the serving.kserve.io kinds are only watched, with status patched; a
+Secret is read by name only (never listed or watched), the ConfigMap likewise, Pods not at all, ServiceAccounts and
+predictor EndpointSlices watched; Events only created; the Lease read, created and renewed; CRDs and namespaces
+watched; no webhook registration and no kopf peering; stable ordering; the full ClusterRole's name. A `cluster`
+test binds the role to a ServiceAccount on the local API server and asks the authorizer what it may and may not do.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ def test_no_wildcards() -> None:
 @pytest.mark.parametrize(
     ("group", "resource", "expected"),
     [
-        pytest.param("serving.kserve.io", "inferenceservices", {"get", "list", "watch", "patch", "update"}, id="isvc"),
-        pytest.param("serving.kserve.io", "inferenceservices/status", {"get", "patch", "update"}, id="isvc-status"),
+        pytest.param("serving.kserve.io", "inferenceservices", {"list", "watch"}, id="isvc"),
+        pytest.param("serving.kserve.io", "inferenceservices/status", {"patch"}, id="isvc-status"),
         pytest.param("serving.kserve.io", "inferenceservices/finalizers", {"update"}, id="isvc-finalizers"),
-        pytest.param("serving.kserve.io", "trainedmodels/status", {"get", "patch", "update"}, id="tm-status"),
-        pytest.param(
-            "serving.kserve.io", "clusterservingruntimes", {"get", "list", "watch", "patch", "update"}, id="csr"
-        ),
+        pytest.param("serving.kserve.io", "trainedmodels", {"list", "watch"}, id="tm"),
+        pytest.param("serving.kserve.io", "trainedmodels/status", {"patch"}, id="tm-status"),
+        pytest.param("serving.kserve.io", "trainedmodels/finalizers", set(), id="no-tm-finalizers"),
+        pytest.param("serving.kserve.io", "clusterservingruntimes", {"list", "watch"}, id="csr"),
+        pytest.param("serving.kserve.io", "clusterservingruntimes/status", set(), id="no-csr-status"),
         pytest.param("serving.knative.dev", "services", set(rbac.OWN), id="knative-services"),
         pytest.param("networking.istio.io", "virtualservices", set(rbac.OWN), id="virtualservices"),
         pytest.param("apps", "deployments", set(rbac.OWN), id="deployments"),
@@ -48,21 +50,18 @@ def test_no_wildcards() -> None:
         pytest.param("autoscaling", "horizontalpodautoscalers", set(rbac.OWN), id="hpas"),
         pytest.param("networking.k8s.io", "ingresses", set(rbac.OWN), id="ingresses"),
         pytest.param("gateway.networking.k8s.io", "httproutes", set(rbac.OWN), id="httproutes"),
-        pytest.param("", "configmaps", {"get", "list", "watch"}, id="configmaps-read"),
-        pytest.param("", "secrets", {"get", "list", "watch"}, id="secrets-read"),
-        pytest.param("", "serviceaccounts", {"get", "list", "watch"}, id="serviceaccounts-read"),
-        pytest.param("", "pods", {"get", "list", "watch"}, id="pods-read"),
-        pytest.param("", "events", {"create", "patch"}, id="events"),
-        pytest.param(
-            "coordination.k8s.io", "leases", {"create", "get", "list", "patch", "update", "watch"}, id="leases"
-        ),
-        pytest.param(
-            "admissionregistration.k8s.io",
-            "validatingwebhookconfigurations",
-            {"create", "get", "list", "patch", "update", "watch"},
-            id="webhook-registration",
-        ),
-        pytest.param("apiextensions.k8s.io", "customresourcedefinitions", {"get", "list", "watch"}, id="crds-read"),
+        pytest.param("", "configmaps", {"get"}, id="configmap-by-name"),
+        pytest.param("", "secrets", {"get"}, id="secret-by-name-only"),
+        pytest.param("", "serviceaccounts", {"list", "watch"}, id="serviceaccounts-watched"),
+        pytest.param("", "pods", set(), id="no-pods"),
+        pytest.param("discovery.k8s.io", "endpointslices", {"list", "watch"}, id="endpointslices-watched"),
+        pytest.param("", "events", {"create"}, id="events"),
+        pytest.param("events.k8s.io", "events", set(), id="no-events-k8s-io"),
+        pytest.param("coordination.k8s.io", "leases", {"create", "get", "update"}, id="leases"),
+        pytest.param("admissionregistration.k8s.io", "validatingwebhookconfigurations", set(), id="no-webhooks"),
+        pytest.param("kopf.dev", "clusterkopfpeerings", set(), id="no-kopf-peering"),
+        pytest.param("apiextensions.k8s.io", "customresourcedefinitions", {"list", "watch"}, id="crds-watched"),
+        pytest.param("", "namespaces", {"list", "watch"}, id="namespaces-watched"),
         pytest.param("", "nodes", set(), id="no-nodes"),
         pytest.param("rbac.authorization.k8s.io", "clusterroles", set(), id="no-rbac-escalation"),
         pytest.param("", "persistentvolumeclaims", set(), id="no-pvcs"),
@@ -148,26 +147,31 @@ def test_the_api_server_grants_exactly_what_the_rules_say(kube_cluster: pathlib.
 
     try:
         allowed = [
-            ("patch", "inferenceservices.serving.kserve.io"),
-            ("update", "inferenceservices.serving.kserve.io/status"),
+            ("watch", "inferenceservices.serving.kserve.io"),
+            ("patch", "inferenceservices.serving.kserve.io/status"),
             ("update", "inferenceservices.serving.kserve.io/finalizers"),
             ("create", "services.serving.knative.dev"),
             ("delete", "virtualservices.networking.istio.io"),
-            ("create", "deployments.apps"),
+            ("patch", "deployments.apps"),
             ("watch", "horizontalpodautoscalers.autoscaling"),
             ("create", "httproutes.gateway.networking.k8s.io"),
+            ("watch", "endpointslices.discovery.k8s.io"),
             ("get", "secrets"),
             ("create", "events"),
             ("update", "leases.coordination.k8s.io"),
-            ("create", "validatingwebhookconfigurations.admissionregistration.k8s.io"),
             ("list", "customresourcedefinitions.apiextensions.k8s.io"),
         ]
         denied = [
+            ("patch", "inferenceservices.serving.kserve.io"),
             ("create", "inferenceservices.serving.kserve.io"),
             ("delete", "inferenceservices.serving.kserve.io"),
+            ("list", "secrets"),
+            ("watch", "secrets"),
             ("create", "secrets"),
+            ("get", "pods"),
+            ("update", "deployments.apps"),
             ("delete", "configmaps"),
-            ("delete", "pods"),
+            ("create", "validatingwebhookconfigurations.admissionregistration.k8s.io"),
             ("create", "clusterroles.rbac.authorization.k8s.io"),
             ("delete", "customresourcedefinitions.apiextensions.k8s.io"),
             ("get", "nodes"),

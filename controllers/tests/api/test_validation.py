@@ -357,33 +357,45 @@ def test_violation_reads_as_field_then_message() -> None:
     assert str(validation.Violation("spec.x", "is wrong: fix it")) == "spec.x: is wrong: fix it"
 
 
+SERVERLESS = {"serving.kserve.io/deploymentMode": "Serverless"}
+
+
 @pytest.mark.parametrize(
-    ("old_annotations", "new_annotations", "default", "changed"),
+    ("old_annotations", "new_annotations", "default", "recorded", "changed"),
     [
-        pytest.param(None, None, "Serverless", False, id="both-default"),
-        pytest.param(RAW, RAW, "Serverless", False, id="same-annotation"),
+        pytest.param(None, None, "Serverless", None, False, id="both-default"),
+        pytest.param(RAW, RAW, "Serverless", None, False, id="same-annotation"),
         pytest.param(
-            RAW, {"serving.kserve.io/deploymentMode": "Standard"}, "Serverless", False, id="renamed-spelling-same-mode"
+            RAW, {"serving.kserve.io/deploymentMode": "Standard"}, "Serverless", None, False, id="renamed-spelling"
         ),
-        pytest.param(None, RAW, "Serverless", True, id="default-to-raw"),
-        pytest.param(RAW, None, "Serverless", True, id="raw-annotation-removed"),
-        pytest.param(RAW, None, "RawDeployment", False, id="annotation-removed-but-default-is-raw"),
-        pytest.param(
-            {"serving.kserve.io/deploymentMode": "Serverless"}, RAW, "Serverless", True, id="serverless-to-raw"
-        ),
+        pytest.param(None, RAW, "Serverless", None, True, id="default-to-raw"),
+        pytest.param(RAW, None, "Serverless", None, True, id="raw-annotation-removed-before-recorded"),
+        pytest.param(RAW, None, "RawDeployment", None, False, id="annotation-removed-but-default-is-raw"),
+        pytest.param(SERVERLESS, RAW, "Serverless", None, True, id="serverless-to-raw"),
+        pytest.param(None, None, "RawDeployment", "Serverless", False, id="default-changed-recorded-mode-kept"),
+        pytest.param(RAW, None, "Serverless", "RawDeployment", False, id="annotation-removed-recorded-raw-kept"),
+        pytest.param(None, RAW, "RawDeployment", "Serverless", True, id="annotation-against-recorded-mode"),
     ],
 )
 def test_deployment_mode_is_immutable(
-    old_annotations: dict[str, str] | None, new_annotations: dict[str, str] | None, default: str, changed: bool
+    old_annotations: dict[str, str] | None,
+    new_annotations: dict[str, str] | None,
+    default: str,
+    recorded: str | None,
+    changed: bool,
 ) -> None:
     config = settings.Defaults(default_deployment_mode=default)
     old = isvc(annotations=old_annotations)
+    if recorded is not None:
+        old["status"] = {"deploymentMode": recorded}
     new = isvc(annotations=new_annotations)
     found = validation.validate_inference_service(new, old=old, config=config)
     field = "metadata.annotations[serving.kserve.io/deploymentMode]"
     assert (field in fields_of(found)) is changed
     if changed:
         assert "delete the InferenceService and create it again" in found[0].message
+        if recorded is not None:
+            assert f"was {recorded}" in found[0].message
 
 
 def test_config_default_mode_chooses_the_autoscaler() -> None:

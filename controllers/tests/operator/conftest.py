@@ -1,7 +1,10 @@
 """Fixtures of the operator's cluster tests: CRDs installed, the operator running as a process, a namespace per test.
 
-On a failing test the namespace's objects, its events and the operator's log are printed, so a red run explains
-itself. Helpers that wait on the API server are fixtures too (`kube`), since tests import no sibling module.
+The run's operator watches only namespaces named `mpc-<run>-*`, registers its own webhook configuration and holds
+its own Lease in `mpc-<run>-system`, so parallel suites on the shared cluster leave each other alone;
+`start_operator` starts further processes (the high-availability pair) on namespaces outside that pattern. On a
+failing test the namespace's objects, its events and the operator's log are printed, so a red run explains itself.
+Helpers that wait on the API server are fixtures too (`kube`), since tests import no sibling module.
 """
 
 from __future__ import annotations
@@ -91,63 +94,131 @@ def control_plane(kube_cluster: pathlib.Path) -> pathlib.Path:
     return kube_cluster
 
 
-@pytest.fixture(scope="session")
-def operator_process(control_plane: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
-    """`modelplane operator --register-webhook` as a subprocess; yields the path of its log."""
-    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
-    health = _free_port()
-    webhook = _free_port()
-    env = {**os.environ, "KUBECONFIG": str(control_plane)}
-    command = [
-        sys.executable,
-        "-m",
-        "modelplane.cli",
-        "operator",
-        "--register-webhook",
-        "--webhook-port",
-        str(webhook),
-        "--health-port",
-        str(health),
-        "--verbose",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + 60
+class Operator:
+    """One `modelplane operator` process of a test: its log, ports, and how to stop it."""
+
+    def __init__(self, *, kubeconfig: pathlib.Path, log_path: pathlib.Path, args: list[str], pod_name: str) -> None:
+        self.log_path = log_path
+        self.health_port = _free_port()
+        self.webhook_port = _free_port()
+        self.pod_name = pod_name
+        env = {**os.environ, "KUBECONFIG": str(kubeconfig), "POD_NAME": pod_name}
+        command = [
+            sys.executable,
+            "-m",
+            "modelplane.cli",
+            "operator",
+            "--webhook-port",
+            str(self.webhook_port),
+            "--health-port",
+            str(self.health_port),
+            "--verbose",
+            *args,
+        ]
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def log(self, lines: int = 200) -> str:
+        return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/healthz", timeout=2) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    def wait_healthy(self, *, webhook_configuration: str | None = None, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
         while True:
-            if process.poll() is not None:
-                pytest.fail(f"the operator exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            registered = kubectl(
-                "get",
-                "validatingwebhookconfiguration",
-                "modelplane.serving.kserve.io",
-                check=False,
+            if self.process.poll() is not None:
+                pytest.fail(f"the operator exited with {self.process.returncode}:\n{self.log(60)}")
+            registered = webhook_configuration is None or (
+                kubectl("get", "validatingwebhookconfiguration", webhook_configuration, check=False).returncode == 0
             )
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{health}/healthz", timeout=2) as answer:
-                    healthy = answer.status == 200
-            except OSError:
-                healthy = False
-            if healthy and registered.returncode == 0:
-                break
+            if registered and self.healthy():
+                return
             if time.monotonic() > deadline:
-                pytest.fail(f"the operator did not become healthy in 60 s:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"the operator did not become healthy in {timeout:.0f} s:\n{self.log(60)}")
             time.sleep(0.5)
+
+    def stop(self, *, timeout: float = 40) -> None:
+        """SIGTERM, as Kubernetes stops a pod; SIGKILL only if it does not exit in time."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def system_namespace(control_plane: pathlib.Path) -> Iterator[str]:
+    """The controller namespace of this run's operators (its Lease lives there; no ConfigMap: defaults)."""
+    name = f"{NAMESPACE_PREFIX}system"
+    kubectl("create", "namespace", name)
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def operator_process(
+    control_plane: pathlib.Path, system_namespace: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[pathlib.Path]:
+    """`modelplane operator --register-webhook` watching this run's `mpc-<run>-*` namespaces; yields its log path."""
+    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
+    operator = Operator(
+        kubeconfig=control_plane,
+        log_path=log_path,
+        pod_name=f"mpc-{RUN_ID}",
+        args=[
+            "--register-webhook",
+            "--webhook-configuration",
+            WEBHOOK_CONFIGURATION,
+            "--namespace",
+            f"{NAMESPACE_PREFIX}*",
+            "--controller-namespace",
+            system_namespace,
+        ],
+    )
+    try:
+        operator.wait_healthy(webhook_configuration=WEBHOOK_CONFIGURATION)
         yield log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        kubectl(
-            "delete",
-            "validatingwebhookconfiguration",
-            "modelplane.serving.kserve.io",
-            "--ignore-not-found",
-            check=False,
+        operator.stop()
+        kubectl("delete", "validatingwebhookconfiguration", WEBHOOK_CONFIGURATION, "--ignore-not-found", check=False)
+
+
+@pytest.fixture
+def unwatched_namespace(control_plane: pathlib.Path) -> Iterator[str]:
+    """A fresh namespace outside this run's `mpc-<run>-*` pattern, which the main operator does not watch."""
+    name = f"mph-{RUN_ID}-{uuid.uuid4().hex[:4]}"
+    kubectl("create", "namespace", name)
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture
+def start_operator(
+    control_plane: pathlib.Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Operator]]:
+    """Start further operator processes (`start_operator(pod_name, *args, kubeconfig=...)`, the cluster admin's
+    kubeconfig unless another is given); all are stopped after the test."""
+    started: list[Operator] = []
+
+    def start(pod_name: str, *args: str, kubeconfig: pathlib.Path | None = None) -> Operator:
+        log_path = tmp_path_factory.mktemp("operator") / f"{pod_name}.log"
+        operator = Operator(
+            kubeconfig=kubeconfig or control_plane, log_path=log_path, pod_name=pod_name, args=list(args)
         )
+        started.append(operator)
+        return operator
+
+    yield start
+    for operator in started:
+        operator.stop()
 
 
 @pytest.fixture

@@ -17,8 +17,12 @@ import pytest
 pytestmark = pytest.mark.cluster
 
 # Another operator of this project on a shared cluster may register the same rules under its own configuration
-# name; whichever answers first, the refusal comes from this project's webhook code.
-DENIED = r'admission webhook "validate-{kind}\.[a-z0-9.-]*serving\.kserve\.io" denied the request'
+# name (a local run's `validate-<kind>.<configuration>`, or the chart's `<kind>.validation.modelplane.io`); whichever
+# answers first, the refusal comes from this project's webhook code.
+DENIED = (
+    r'admission webhook "(validate-{kind}\.[a-z0-9.-]*serving\.kserve\.io|{kind}\.validation\.modelplane\.io)" '
+    r"denied the request"
+)
 
 
 def _isvc(name: str, predictor: dict[str, Any], annotations: dict[str, str] | None = None) -> dict[str, Any]:

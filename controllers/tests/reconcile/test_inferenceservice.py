@@ -5,7 +5,9 @@ rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a thi
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
 (Deployment/Service/HPA with Istio, Ingress and Gateway API routing, memory HPA, autoscaler none/external, canary
 Deployment with weighted routing, promotion, rollback, readiness from Deployment availability), no fitting runtime,
-pruning of children no longer wanted, and idempotence (a second reconcile over its own output changes nothing).
+pruning of children no longer wanted, idempotence (a second reconcile over its own output changes nothing), and the
+deployment mode: recorded in `status.deploymentMode`, then kept (children not pruned) when the configured default
+changes, and read from existing children for an InferenceService reconciled before the mode was recorded.
 """
 
 from __future__ import annotations
@@ -452,3 +454,27 @@ def test_config_default_mode_raw_is_used_without_annotation() -> None:
     config = config_mod.from_configmap_data({"deploy": '{"defaultDeploymentMode": "RawDeployment"}'})
     plan = inferenceservice.reconcile(observe(isvc(predictor=SKLEARN)), config)
     assert any(c["kind"] == "Deployment" for c in plan.children)
+
+
+def test_recorded_mode_survives_a_change_of_the_configured_default() -> None:
+    first = inferenceservice.reconcile(observe(isvc(predictor=SKLEARN)), CONFIG)
+    assert first.status["deploymentMode"] == "Serverless"
+    stored = isvc(predictor=SKLEARN, status=first.status)
+    raw_default = config_mod.from_configmap_data({"deploy": '{"defaultDeploymentMode": "RawDeployment"}'})
+    later = inferenceservice.reconcile(observe(stored, children=first.children), raw_default)
+    assert later.prune == ()
+    assert later.status["deploymentMode"] == "Serverless"
+    assert [c["kind"] for c in later.children] == [c["kind"] for c in first.children]
+
+
+@pytest.mark.parametrize(
+    ("kinds", "mode"),
+    [
+        pytest.param([("serving.knative.dev/v1", "Service"), ("v1", "Service")], "Serverless", id="knative"),
+        pytest.param([("apps/v1", "Deployment"), ("v1", "Service")], "RawDeployment", id="deployment"),
+        pytest.param([("v1", "Service")], None, id="neither"),
+    ],
+)
+def test_mode_of_existing_children(kinds: list[tuple[str, str]], mode: str | None) -> None:
+    children = [{"apiVersion": a, "kind": k, "metadata": {"name": "x"}} for a, k in kinds]
+    assert inferenceservice.mode_of_children(children) == mode

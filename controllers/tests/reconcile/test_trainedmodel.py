@@ -1,7 +1,9 @@
-"""Tests of the TrainedModel reconcile against golden plans: a model that fits is loaded through the parent's V2
-repository API; a missing or unready parent, a single-model runtime, an unsupported framework and a model that
-would overflow the predictor's memory limit each end in their own condition (and a retry), loading nothing; and
-the unload request for a deleted model.
+"""Tests of the TrainedModel reconcile against golden plans: a model that fits is loaded through the V2 repository
+API into every ready replica of the parent's predictor that lacks it (a replica that holds it gets no request); a
+parent with no ready replica, a missing or unready parent, a single-model runtime, an unsupported framework and a
+model that would overflow the predictor's memory limit each end in their own condition (and a retry), loading
+nothing; after the loads, the status says how many replicas hold the model, or which replica failed and why; and the
+unload requests for a deleted model go to every replica.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 from modelplane.reconcile import trainedmodel
-from modelplane.reconcile.observed import ObservedTrainedModel
+from modelplane.reconcile.observed import ObservedTrainedModel, Replica
 
 NOW = "2026-11-22T22:00:00Z"
 MMS_RUNTIME = {
@@ -54,10 +56,19 @@ def tm(
     }
 
 
+REPLICAS = (Replica(address="198.18.0.7:8080"), Replica(address="198.18.0.8:8080"))
+
+
 def observe(obj: dict[str, Any], **kwargs: Any) -> ObservedTrainedModel:
     kwargs.setdefault("parent", parent())
     kwargs.setdefault("cluster_runtimes", (MMS_RUNTIME,))
+    kwargs.setdefault("replicas", REPLICAS)
     return ObservedTrainedModel(trained_model=obj, now=NOW, **kwargs)
+
+
+def after(observed: ObservedTrainedModel, failures: dict[str, str]) -> ObservedTrainedModel:
+    plan = trainedmodel.reconcile(observed)
+    return trainedmodel.after_loads(observed, loads=plan.model_loads, failures=failures)
 
 
 CASES: dict[str, Callable[[], ObservedTrainedModel]] = {
@@ -68,6 +79,14 @@ CASES: dict[str, Callable[[], ObservedTrainedModel]] = {
     "later-sibling-not-counted": lambda: observe(
         tm("iris", memory="600Mi"), siblings=(tm("newer", memory="512Mi", created="2026-11-22T23:00:00Z"),)
     ),
+    "loads-only-where-missing": lambda: observe(
+        tm("iris"), replicas=(Replica(address="198.18.0.7:8080", loaded=True), Replica(address="198.18.0.9:8080"))
+    ),
+    "loaded-everywhere": lambda: after(observe(tm("iris")), {}),
+    "one-replica-failed": lambda: after(
+        observe(tm("iris")), {"198.18.0.8:8080": "load of iris at ... answered HTTP 400: no such bucket"}
+    ),
+    "no-ready-replica": lambda: observe(tm("iris"), replicas=()),
     "parent-missing": lambda: observe(tm("iris"), parent=None),
     "parent-not-ready": lambda: observe(tm("iris"), parent=parent(ready=False)),
     "single-model-runtime": lambda: observe(tm("iris"), cluster_runtimes=(SINGLE_RUNTIME,)),
@@ -80,7 +99,11 @@ def test_reconcile(case: str, golden: Callable[[Any], None], plan_as_data: Calla
     golden(plan_as_data(trainedmodel.reconcile(CASES[case]())))
 
 
-def test_unload_targets_the_parent_predictor() -> None:
-    request = trainedmodel.unload(trained_model=tm("iris"), parent=parent())
-    assert request.url == "http://mms-predictor.models.svc.cluster.local/v2/repository/models/iris/unload"
-    assert request.action == "unload"
+def test_unload_goes_to_every_replica() -> None:
+    requests = trainedmodel.unloads(trained_model=tm("iris"), replicas=["198.18.0.7:8080", "198.18.0.8:8080"])
+    assert [r.url for r in requests] == [
+        "http://198.18.0.7:8080/v2/repository/models/iris/unload",
+        "http://198.18.0.8:8080/v2/repository/models/iris/unload",
+    ]
+    assert {r.action for r in requests} == {"unload"}
+    assert [r.replica for r in requests] == ["198.18.0.7:8080", "198.18.0.8:8080"]

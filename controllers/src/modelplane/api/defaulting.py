@@ -1,9 +1,10 @@
 """Fills in what KServe fills in for an InferenceService, so every later step sees explicit values.
 
-The deployment mode annotation from the controller's config, `minReplicas` 1, protocol v1 (v2 for Triton),
-logger mode `all`, batcher bounds from the config, the first custom container named `kserve-container`, and
-1 CPU / 2Gi requests and limits for the model server container where it sets neither (a request or limit the
-user set fills the other side). Values the user set are never changed; the input is never modified.
+The deployment mode annotation (the mode recorded in the status, else the controller's configured default),
+`minReplicas` 1, protocol v1 (v2 for Triton), logger mode `all`, batcher bounds from the config, the first custom
+container named `kserve-container`, and 1 CPU / 2Gi requests and limits for the model server container where it sets
+neither (a request or limit the user set fills the other side). Values the user set are never changed; the input is
+never modified.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def default_inference_service(obj: Mapping[str, Any], *, config: settings.Settin
     metadata = out.setdefault("metadata", {})
     notes = metadata.setdefault("annotations", {})
     if modes.DEPLOYMENT_MODE not in notes:
-        notes[modes.DEPLOYMENT_MODE] = modes.normalise_mode(config.default_deployment_mode)
+        notes[modes.DEPLOYMENT_MODE] = modes.recorded_mode(obj) or modes.normalise_mode(config.default_deployment_mode)
     spec = out.get("spec")
     if not isinstance(spec, dict):
         return out

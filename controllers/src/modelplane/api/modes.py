@@ -1,8 +1,9 @@
 """The InferenceService annotations that choose how it is deployed and scaled, and how to read them.
 
 `serving.kserve.io/deploymentMode` picks Serverless (Knative; also spelt `Knative`) or RawDeployment (also spelt
-`Standard`); the autoscaler is Knative's class annotation in Serverless mode and KServe's `autoscalerClass`
-annotation in Raw mode.
+`Standard`); without it the configured default applies, and the mode the controller first used is recorded in
+`status.deploymentMode` and kept from then on. The autoscaler is Knative's class annotation in Serverless mode and
+KServe's `autoscalerClass` annotation in Raw mode.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ AUTOSCALER_NAMES = {
 def normalise_mode(mode: str) -> str:
     """Serverless or RawDeployment for any accepted spelling; an unknown value comes back unchanged."""
     return _MODE_ALIASES.get(mode, mode)
+
+
+def recorded_mode(obj: Mapping[str, Any] | None) -> str | None:
+    """The mode the controller recorded in `status.deploymentMode` (as KServe does), normalised; None when unset or
+    unknown. Once recorded it is the InferenceService's mode for good: a later change of the configured default
+    does not move it."""
+    status = (obj or {}).get("status")
+    raw = status.get("deploymentMode") if isinstance(status, Mapping) else None
+    mode = normalise_mode(raw) if isinstance(raw, str) else None
+    return mode if mode in (SERVERLESS, RAW) else None
 
 
 def deployment_mode(metadata: Mapping[str, Any], *, default: str) -> str | None:

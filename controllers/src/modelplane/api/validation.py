@@ -83,21 +83,27 @@ def validate_inference_service(
         found += _containers_required(_mapping(spec.get("transformer")), field="spec.transformer")
     if spec.get("explainer") is not None:
         found += _explainer_violations(_mapping(spec.get("explainer")))
-    mode = modes.deployment_mode(metadata, default=config.default_deployment_mode)
+    # The mode in use: the one the controller recorded, else the old annotation or default. Without the annotation
+    # a new object keeps the recorded mode (only a recorded one: before that the default would apply).
+    recorded = modes.recorded_mode(old)
+    old_mode = None
+    if old is not None:
+        old_mode = recorded or modes.deployment_mode(
+            _mapping(old.get("metadata")), default=config.default_deployment_mode
+        )
+    mode = modes.deployment_mode(metadata, default=recorded or config.default_deployment_mode)
     for component in inferenceservice.COMPONENTS:
         if isinstance(spec.get(component), Mapping):
             found += _component_violations(spec[component], field=f"spec.{component}", metadata=metadata, mode=mode)
     found += _storage_uri_violations(predictor, spec=spec)
-    if old is not None:
-        old_mode = modes.deployment_mode(_mapping(old.get("metadata")), default=config.default_deployment_mode)
-        if mode is not None and old_mode is not None and old_mode != mode:
-            found.append(
-                Violation(
-                    f"metadata.annotations[{modes.DEPLOYMENT_MODE}]",
-                    f"the deployment mode cannot change after creation (was {old_mode}, now {mode}): restore "
-                    f"{old_mode}, or delete the InferenceService and create it again in {mode} mode",
-                )
+    if mode is not None and old_mode is not None and old_mode != mode:
+        found.append(
+            Violation(
+                f"metadata.annotations[{modes.DEPLOYMENT_MODE}]",
+                f"the deployment mode cannot change after creation (was {old_mode}, now {mode}): restore "
+                f"{old_mode}, or delete the InferenceService and create it again in {mode} mode",
             )
+        )
     return _unique(found)
 
 

@@ -2,7 +2,8 @@
 
 In a cluster the chart passes `--webhook-addr 0.0.0.0 --cert-dir /certs` and a ValidatingWebhookConfiguration
 points at the Service; locally, `make run` passes `--register-webhook` so the operator registers a configuration
-pointing at https://127.0.0.1:9443 with a self-signed certificate.
+pointing at https://127.0.0.1:9443 with a self-signed certificate. Every replica serves the webhook; the one holding
+the Lease reconciles.
 """
 
 from __future__ import annotations
@@ -51,7 +52,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--health-port", type=int, default=8081, help="port of the /healthz endpoint (default: %(default)s)"
     )
     parser.add_argument("--workers", type=int, default=16, help="threads running reconciles (default: %(default)s)")
+    parser.add_argument(
+        "--no-leader-election",
+        action="store_true",
+        help="reconcile without holding the Lease (only for a single replica: several would all reconcile)",
+    )
+    parser.add_argument(
+        "--lease-name",
+        default="modelplane-controller",
+        help="the coordination.k8s.io Lease, in the controller namespace, that picks the one replica which "
+        "reconciles (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--resync-seconds",
+        type=_positive,
+        default=600.0,
+        help="reconcile every object this often even without events, to repair what no event reported "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-retry-seconds",
+        type=_positive,
+        default=300.0,
+        help="longest wait between tries of a failing reconcile; waits double from 1 s up to it (default: %(default)s)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every handler run")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,5 +117,9 @@ def run(args: argparse.Namespace) -> int:
             health_addr=args.health_addr,
             health_port=args.health_port,
             workers=args.workers,
+            leader_election=not args.no_leader_election,
+            lease_name=args.lease_name,
+            resync_seconds=args.resync_seconds,
+            retry_max_seconds=args.max_retry_seconds,
         )
     )

@@ -1,19 +1,17 @@
 """One reconcile of one object, end to end: observe -> reconcile -> apply -> status -> events.
 
-The kopf handlers call these functions; they hold a per-object lock so an InferenceService handler and a child's
-event never reconcile the same object at once, and they turn API failures into kopf's retryable errors.
+The work queue calls these functions (in a thread) with the objects it read from kopf's caches; the queue also
+guarantees one reconcile per object at a time. A failure is raised as is: the queue retries it with backoff.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
-import kopf
-from modelplane.operator import applying, clients, loading, observing
+from modelplane.operator import applying, clients, loading, observing, posting
+from modelplane.reconcile import endpoints as endpoints_mod
 from modelplane.reconcile import inferenceservice, trainedmodel
 from modelplane.reconcile.config import Config
 from modelplane.reconcile.plan import Event
@@ -25,23 +23,18 @@ STATUS_REASONS = ("Ready", "NotReady", "NoSupportingRuntime", "RuntimeNotRecogni
 
 @dataclasses.dataclass
 class State:
-    """What every handler shares: the API connection, the configuration and the per-object locks."""
+    """What every reconcile shares: the API connection, the configuration and what this operator wrote."""
 
     cluster: clients.Cluster
     config: Config
-    locks: collections.defaultdict[tuple[str, str, str], threading.Lock] = dataclasses.field(
-        default_factory=lambda: collections.defaultdict(threading.Lock)
-    )
-    guard: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    #: The name this replica posts events under (its leader-election identity).
+    instance: str = "modelplane"
     #: (namespace, name) -> (statuses our patches replaced, the status we wrote last), until the cache shows it.
     written: dict[tuple[str, str], tuple[list[dict[str, Any]], dict[str, Any]]] = dataclasses.field(
         default_factory=dict
     )
-
-    def lock_for(self, *key: str) -> threading.Lock:
-        """The lock of one object (created on first use)."""
-        with self.guard:
-            return self.locks[(key[0], key[1], key[2])]
+    #: What each child apply returned, to tell our own writes from someone else's edits.
+    applied: applying.AppliedBook = dataclasses.field(default_factory=dict)
 
 
 def _owned(status: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,7 +43,7 @@ def _owned(status: Mapping[str, Any]) -> dict[str, Any]:
 
 def fresh(state: State, isvc: Mapping[str, Any]) -> Mapping[str, Any]:
     """The InferenceService with the status this operator last wrote when the cached copy still shows one that our
-    patches replaced (the watch that feeds the cache lags behind our own writes). Call under the object's lock."""
+    patches replaced (the watch that feeds the cache lags behind our own writes)."""
     key = (isvc["metadata"]["namespace"], isvc["metadata"]["name"])
     entry = state.written.get(key)
     if entry is None:
@@ -69,15 +62,16 @@ def remember(state: State, *, key: tuple[str, str], before: dict[str, Any], afte
     state.written[key] = ([*superseded[-4:], before], after)
 
 
-def _post(obj: Mapping[str, Any], events: Iterable[Event]) -> None:
-    for event in events:
-        kopf.event(cast(kopf.Body, obj), type=event.type, reason=event.reason, message=event.message)
-
-
-def _retryable(exc: clients.ApiError) -> kopf.TemporaryError | kopf.PermanentError:
-    if exc.retryable:
-        return kopf.TemporaryError(str(exc), delay=5)
-    return kopf.PermanentError(str(exc))
+def repair_events(repaired: Iterable[tuple[str, str]]) -> list[Event]:
+    """One Warning per child put back after someone else changed or deleted it."""
+    return [
+        Event(
+            type="Warning",
+            reason="Repaired",
+            message=f"restored {kind} {name}: it was changed or deleted outside its InferenceService",
+        )
+        for kind, name in repaired
+    ]
 
 
 def inference_service(
@@ -94,70 +88,71 @@ def inference_service(
     meta = isvc["metadata"]
     if meta.get("deletionTimestamp"):
         return
-    with state.lock_for("isvc", meta["namespace"], meta["name"]):
-        isvc = fresh(state, isvc)
-        try:
-            observed = observing.observe_inference_service(
-                state.cluster,
-                isvc=isvc,
-                children=children,
-                runtimes=runtimes,
-                cluster_runtimes=cluster_runtimes,
-                config=state.config,
-                service_accounts=service_accounts,
-            )
-            plan = inferenceservice.reconcile(observed, state.config)
-            current, writes = applying.apply_children(state.cluster, plan=plan, observed=observed)
-            final = inferenceservice.reconcile(dataclasses.replace(observed, children=tuple(current)), state.config)
-            changed = applying.patch_status(state.cluster, obj=observed.isvc, status=final.status)
-        except clients.ApiError as exc:
-            raise _retryable(exc) from exc
-        if changed:
-            key = (meta["namespace"], meta["name"])
-            remember(state, key=key, before=_owned(observed.isvc.get("status") or {}), after=_owned(final.status))
-    events = list(plan.events) if writes else []
+    isvc = fresh(state, isvc)
+    observed = observing.observe_inference_service(
+        state.cluster,
+        isvc=isvc,
+        children=children,
+        runtimes=runtimes,
+        cluster_runtimes=cluster_runtimes,
+        config=state.config,
+        service_accounts=service_accounts,
+    )
+    plan = inferenceservice.reconcile(observed, state.config)
+    outcome = applying.apply_children(state.cluster, plan=plan, observed=observed, book=state.applied)
+    final = inferenceservice.reconcile(dataclasses.replace(observed, children=tuple(outcome.current)), state.config)
+    # Against the status as stored (the observed copy may carry a mode read from the children, not yet recorded).
+    changed = applying.patch_status(state.cluster, obj=isvc, status=final.status)
+    if changed:
+        key = (meta["namespace"], meta["name"])
+        remember(state, key=key, before=_owned(observed.isvc.get("status") or {}), after=_owned(final.status))
+    events = list(plan.events) if outcome.writes else []
+    events += repair_events(outcome.repaired)
     if changed:
         events += [e for e in final.events if e.reason in STATUS_REASONS and e not in events]
-    _post(isvc, events)
+    posting.post(state.cluster, isvc, events, instance=state.instance)
 
 
 def trained_model(
     state: State,
     *,
     tm: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    siblings: Iterable[Mapping[str, Any]],
+    endpoints: Iterable[Mapping[str, Any]],
     runtimes: Iterable[Mapping[str, Any]],
     cluster_runtimes: Iterable[Mapping[str, Any]],
-) -> None:
-    """Reconcile one TrainedModel: load it when it fits, report why when it does not, retry while waiting."""
-    meta = tm["metadata"]
-    with state.lock_for("tm", meta["namespace"], meta["name"]):
-        try:
-            observed = observing.observe_trained_model(
-                state.cluster, trained_model=tm, runtimes=runtimes, cluster_runtimes=cluster_runtimes
-            )
-            plan = trainedmodel.reconcile(observed)
-            for load in plan.model_loads:
-                loading.perform(load)
-            changed = applying.patch_status(state.cluster, obj=tm, status=plan.status, owned=TM_STATUS)
-        except clients.ApiError as exc:
-            raise _retryable(exc) from exc
-        except loading.LoadError as exc:
-            kopf.event(cast(kopf.Body, tm), type="Warning", reason="ModelLoadFailed", message=str(exc))
-            raise kopf.TemporaryError(str(exc), delay=15) from exc
+) -> float | None:
+    """Reconcile one TrainedModel: load it into every ready replica of its parent's predictor that lacks it, and
+    report per replica; seconds until the next look while waiting, LoadError (retried with backoff) on failures."""
+    observed = observing.observe_trained_model(
+        trained_model=tm,
+        parent=parent,
+        siblings=siblings,
+        endpoints=endpoints,
+        runtimes=runtimes,
+        cluster_runtimes=cluster_runtimes,
+    )
+    plan = trainedmodel.reconcile(observed)
+    failures = loading.perform_all(plan.model_loads)
+    final = trainedmodel.reconcile(trainedmodel.after_loads(observed, loads=plan.model_loads, failures=failures))
+    changed = applying.patch_status(state.cluster, obj=tm, status=final.status, owned=TM_STATUS)
     if changed:
-        _post(tm, plan.events)
-    if plan.requeue_after is not None:
-        raise kopf.TemporaryError(
-            "waiting: " + plan.status["conditions"][-1].get("message", ""), delay=plan.requeue_after
-        )
+        posting.post(state.cluster, tm, final.events, instance=state.instance)
+    if failures:
+        raise loading.LoadError("; ".join(failures.values()))
+    return final.requeue_after
 
 
-def unload_trained_model(state: State, *, tm: Mapping[str, Any]) -> None:
-    """Best effort: remove a deleted TrainedModel from its parent's runtime (the parent may be gone already)."""
-    observed = observing.observe_trained_model(state.cluster, trained_model=tm, runtimes=(), cluster_runtimes=())
-    if observed.parent is None:
+def unload_trained_model(
+    state: State, *, tm: Mapping[str, Any], parent: Mapping[str, Any] | None, endpoints: Iterable[Mapping[str, Any]]
+) -> None:
+    """Best effort: remove a deleted TrainedModel from every ready replica of its parent (which may be gone)."""
+    if parent is None:
         return
-    try:
-        loading.perform(trainedmodel.unload(trained_model=tm, parent=observed.parent))
-    except loading.LoadError as exc:
-        kopf.event(cast(kopf.Body, tm), type="Warning", reason="ModelUnloadFailed", message=str(exc))
+    addresses = endpoints_mod.ready_addresses(endpoints, namespace=tm["metadata"]["namespace"])
+    loads = trainedmodel.unloads(trained_model=tm, replicas=addresses)
+    failures = loading.perform_all(loads)
+    if failures:
+        events = [Event(type="Warning", reason="ModelUnloadFailed", message=m) for m in failures.values()]
+        posting.post(state.cluster, tm, events, instance=state.instance)

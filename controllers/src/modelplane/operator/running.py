@@ -1,7 +1,9 @@
 """Starting the operator: read the configuration, find which child APIs exist, register handlers, run kopf.
 
 Everything is explicit: options come in as a dataclass (parsed by the CLI), handlers go on a fresh registry, the
-shared state travels in kopf's `memo`.
+shared state travels in kopf's `memo`. kopf runs standalone (no peering): leader election on a Lease
+(leading.py) decides which replica reconciles, while kopf's watches, caches and webhook server run in every
+replica, so a new leader starts with warm caches and admission never depends on who leads.
 """
 
 from __future__ import annotations
@@ -9,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import pathlib
+import socket
 import tempfile
+import uuid
 from typing import Any
 
 import kopf
-from modelplane.operator import admitting, certificates, clients, handlers, reconciling
+from modelplane.operator import admitting, certificates, clients, controlling, handlers, leading, queueing, reconciling
 from modelplane.reconcile import config as config_mod
 from modelplane.reconcile import errors
 
 CONFIGMAP = "inferenceservice-config"
 WEBHOOK_CONFIGURATION = "modelplane.serving.kserve.io"
+LEASE = "modelplane-controller"
 LOG = logging.getLogger("modelplane.operator")
 
 
@@ -38,6 +44,19 @@ class Options:
     health_addr: str = "127.0.0.1"
     health_port: int = 8081
     workers: int = 16
+    leader_election: bool = True
+    lease_name: str = LEASE
+    identity: str | None = None
+    resync_seconds: float = 600.0
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 300.0
+
+
+def identity() -> str:
+    """Who this replica is in the Lease: `$POD_NAME`, else the host name (a pod's name), plus a random suffix so
+    two processes on one host never share it."""
+    base = os.environ.get("POD_NAME") or socket.gethostname() or "modelplane"
+    return f"{base}_{uuid.uuid4().hex[:8]}"
 
 
 def read_config(cluster: clients.Cluster, *, namespace: str) -> config_mod.Config:
@@ -63,10 +82,32 @@ def available_children(cluster: clients.Cluster) -> set[str]:
     return found
 
 
+def build_controller(options: Options, *, state: reconciling.State) -> controlling.Controller:
+    """The work queue, resync and (unless turned off) leader election for `options`."""
+    election = (
+        leading.Election(name=options.lease_name, namespace=options.controller_namespace, identity=state.instance)
+        if options.leader_election
+        else None
+    )
+    return controlling.Controller(
+        state,
+        workers=options.workers,
+        backoff=queueing.Backoff(
+            base=min(options.retry_base_seconds, options.retry_max_seconds), cap=options.retry_max_seconds
+        ),
+        resync_seconds=options.resync_seconds,
+        election=election,
+    )
+
+
 def build_registry(
-    *, options: Options, available: set[str], cert: tuple[pathlib.Path, pathlib.Path]
+    *,
+    options: Options,
+    available: set[str],
+    cert: tuple[pathlib.Path, pathlib.Path],
+    controller: controlling.Controller,
 ) -> kopf.OperatorRegistry:
-    """A registry with login, settings, reconcile handlers and the webhook."""
+    """A registry with login, settings, the caches and queueing handlers, and the webhook."""
     registry = kopf.OperatorRegistry()
 
     @kopf.on.login(registry=registry)
@@ -75,12 +116,10 @@ def build_registry(
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        settings.execution.max_workers = options.workers
-        settings.posting.level = logging.INFO
-        settings.persistence.finalizer = "serving.kserve.io/modelplane"
+        settings.posting.enabled = False  # reconciles post their own Events (posting.py); kopf's are not needed
         settings.watching.server_timeout = 600
-        # Bounded concurrency and prompt clean-up of per-object workers keep memory flat under a creation storm;
-        # reconciles themselves run in the `workers` threads anyway.
+        # Bounded concurrency and prompt clean-up of kopf's per-object workers keep memory flat under a creation
+        # storm; the handlers only queue keys, and reconciles run in the controller's own `workers` threads.
         settings.queueing.worker_limit = options.workers * 8
         settings.queueing.idle_timeout = 1.0
         settings.process.ultimate_exiting_timeout = 30
@@ -94,7 +133,7 @@ def build_registry(
         if options.register_webhook:
             settings.admission.managed = options.webhook_configuration
 
-    handlers.register(registry, available=available)
+    handlers.register(registry, available=available, controller=controller)
     admitting.register(registry, ignore_failures=options.register_webhook)
     return registry
 
@@ -117,10 +156,12 @@ def run(options: Options) -> int:
             cert = (options.cert_dir / "tls.crt", options.cert_dir / "tls.key")
         else:
             cert = certificates.self_signed(pathlib.Path(scratch) / "certs")
-        registry = build_registry(options=options, available=available, cert=cert)
-        memo = kopf.Memo(state=reconciling.State(cluster=cluster, config=config))
+        state = reconciling.State(cluster=cluster, config=config, instance=options.identity or identity())
+        controller = build_controller(options, state=state)
+        registry = build_registry(options=options, available=available, cert=cert, controller=controller)
+        memo = kopf.Memo(state=state)
         try:
-            _operate(registry=registry, memo=memo, options=options)
+            asyncio.run(_operate(registry=registry, memo=memo, options=options, controller=controller))
         finally:
             if options.register_webhook:
                 cluster.delete(
@@ -134,9 +175,12 @@ def run(options: Options) -> int:
     return 0
 
 
-def _operate(*, registry: kopf.OperatorRegistry, memo: kopf.Memo, options: Options) -> None:
-    asyncio.run(
-        kopf.operator(
+async def _operate(
+    *, registry: kopf.OperatorRegistry, memo: kopf.Memo, options: Options, controller: controlling.Controller
+) -> None:
+    controller.start()  # before kopf starts, so kopf's shutdown leaves these tasks to `controller.stop()`
+    try:
+        await kopf.operator(
             registry=registry,
             memo=memo,
             standalone=True,
@@ -144,4 +188,5 @@ def _operate(*, registry: kopf.OperatorRegistry, memo: kopf.Memo, options: Optio
             namespaces=[options.namespace] if options.namespace else [],
             liveness_endpoint=f"http://{options.health_addr}:{options.health_port}/healthz",
         )
-    )
+    finally:
+        await controller.stop()

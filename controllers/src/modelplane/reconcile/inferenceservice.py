@@ -8,12 +8,12 @@ are no longer wanted for pruning, and derives KServe's status from the children 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from modelplane.reconcile import conditions, errors, names, podspecs, raw, runtimes, serverless, status
 from modelplane.reconcile import credentials as creds
-from modelplane.reconcile.config import Config, normalise_mode
+from modelplane.reconcile.config import DEPLOYMENT_MODES, Config, normalise_mode
 from modelplane.reconcile.observed import Observed, child_key
 from modelplane.reconcile.plan import Event, Plan
 
@@ -21,9 +21,25 @@ MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 
 
 def deployment_mode(isvc: Mapping[str, Any], *, config: Config) -> str:
-    """`Serverless` or `RawDeployment`, from the annotation or else the configured default."""
+    """`Serverless` or `RawDeployment`: the mode recorded in `status.deploymentMode` (KServe's field) once there is
+    one, else the annotation, else the configured default. The reconcile records what it used, so an
+    InferenceService without the annotation keeps its mode when the configured default changes."""
+    recorded = normalise_mode(str((isvc.get("status") or {}).get("deploymentMode") or ""))
+    if recorded in DEPLOYMENT_MODES:
+        return recorded
     annotation = (isvc["metadata"].get("annotations") or {}).get(MODE_ANNOTATION)
     return normalise_mode(str(annotation)) if annotation else str(config.default_deployment_mode)
+
+
+def mode_of_children(children: Iterable[Mapping[str, Any]]) -> str | None:
+    """The mode an InferenceService's existing children show (a Knative Service: Serverless; a Deployment: Raw), for
+    one reconciled before its mode was recorded; None when it has neither."""
+    kinds = {(str(c.get("apiVersion")), str(c.get("kind"))) for c in children}
+    if (serverless.KNATIVE_API, "Service") in kinds:
+        return "Serverless"
+    if ("apps/v1", "Deployment") in kinds:
+        return "RawDeployment"
+    return None
 
 
 def present_components(spec: Mapping[str, Any]) -> tuple[str, ...]:
@@ -35,12 +51,13 @@ def _old_status(observed: Observed) -> dict[str, Any]:
     return dict(observed.isvc.get("status") or {})
 
 
-def _failed_plan(observed: Observed, *, reason: str, message: str) -> Plan:
+def _failed_plan(observed: Observed, *, reason: str, message: str, mode: str) -> Plan:
     old = _old_status(observed)
     previous = old.get("conditions") or []
     now = observed.now
     status: dict[str, Any] = {
         "observedGeneration": observed.isvc["metadata"].get("generation", 1),
+        "deploymentMode": mode,
         "conditions": conditions.ordered(
             [
                 conditions.make(
@@ -98,6 +115,7 @@ def _pod_for(observed: Observed, *, component: str, config: Config) -> tuple[pod
 def reconcile(observed: Observed, config: Config) -> Plan:
     """Desired children, prunes, status and events for one InferenceService."""
     isvc = observed.isvc
+    mode = deployment_mode(isvc, config=config)
     try:
         pods: dict[str, podspecs.Pod] = {}
         events: list[Event] = []
@@ -107,10 +125,9 @@ def reconcile(observed: Observed, config: Config) -> Plan:
             if event is not None:
                 events.append(event)
     except errors.NoRuntimeError as exc:
-        return _failed_plan(observed, reason=exc.reason, message=str(exc))
+        return _failed_plan(observed, reason=exc.reason, message=str(exc), mode=mode)
     except errors.InvalidSpecError as exc:
-        return _failed_plan(observed, reason="InvalidSpec", message=str(exc))
-    mode = deployment_mode(isvc, config=config)
+        return _failed_plan(observed, reason="InvalidSpec", message=str(exc), mode=mode)
     layout = (raw if mode == "RawDeployment" else serverless).lay_out(observed, pods=pods, config=config)
     children = layout.children
     events.extend(layout.events)
@@ -120,7 +137,7 @@ def reconcile(observed: Observed, config: Config) -> Plan:
         Event(type="Normal", reason="Pruned", message=f"deleted {kind} {name}, no longer wanted")
         for _, kind, name in prune
     )
-    new_status = status.assemble(layout=layout, observed=observed)
+    new_status = {**status.assemble(layout=layout, observed=observed), "deploymentMode": mode}
     ready = conditions.is_true(new_status["conditions"], "Ready")
     was_ready = conditions.is_true(_old_status(observed).get("conditions") or [], "Ready")
     if ready and not was_ready:

@@ -39,8 +39,18 @@ class Observed:
 
 
 @dataclasses.dataclass(frozen=True)
+class Replica:
+    """One ready replica of a predictor (`host:port`), whether it holds the model, and why not when a load failed."""
+
+    address: str
+    loaded: bool = False
+    error: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class ObservedTrainedModel:
-    """A TrainedModel, its parent InferenceService (None when missing) and its siblings on the same parent."""
+    """A TrainedModel, its parent InferenceService (None when missing), its siblings on the same parent, and the
+    ready replicas of the parent's predictor with whether each already holds the model."""
 
     trained_model: Manifest
     now: str
@@ -48,3 +58,4 @@ class ObservedTrainedModel:
     siblings: tuple[Manifest, ...] = ()
     runtimes: tuple[Manifest, ...] = ()
     cluster_runtimes: tuple[Manifest, ...] = ()
+    replicas: tuple[Replica, ...] = ()

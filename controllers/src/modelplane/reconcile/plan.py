@@ -27,6 +27,8 @@ class ModelLoad:
     action: str
     model_name: str
     body: dict[str, Any]
+    #: The replica (`host:port`) the request goes to.
+    replica: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,30 +3,38 @@
 The parent must exist, be Ready and run a multi-model runtime that supports the model's framework. Memory is
 accounted against the predictor's memory limit: TrainedModels on the same parent that were created earlier are
 counted first, and a model that would overflow is refused with a `MemoryResourceAvailable` condition instead of
-being loaded. A model that fits is loaded through the V2 repository API (`POST /v2/repository/models/{m}/load`).
+being loaded. A model that fits is loaded into every ready replica of the predictor that does not hold it yet,
+through the V2 repository API (`POST http://<pod>:<port>/v2/repository/models/{m}/load`, with the model's storage
+URI and format as parameters), so a restarted or added replica gets it too. `ModelLoaded` says how many replicas
+hold it and which failed and why.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from modelplane.reconcile import conditions, errors, names, quantities, runtimes
-from modelplane.reconcile.observed import Manifest, ObservedTrainedModel
+from modelplane.reconcile.observed import Manifest, ObservedTrainedModel, Replica
 from modelplane.reconcile.plan import Event, ModelLoad, Plan
 from modelplane.reconcile.podspecs import DEFAULT_RESOURCES
 
-ORDER = ("InferenceServiceReady", "IsMMSPredictor", "FrameworkSupported", "MemoryResourceAvailable", "Ready")
+ORDER = (
+    "InferenceServiceReady",
+    "IsMMSPredictor",
+    "FrameworkSupported",
+    "MemoryResourceAvailable",
+    "ModelLoaded",
+    "Ready",
+)
 RETRY_SECONDS = 30.0
 
 
-def repository_url(*, parent: Manifest, model_name: str, action: str) -> str:
-    """The V2 repository endpoint of the parent's predictor for one model."""
-    host = names.local_host(
-        name=names.component_name(parent["metadata"]["name"], "predictor"), namespace=parent["metadata"]["namespace"]
-    )
-    return f"http://{host}/v2/repository/models/{model_name}/{action}"
+def repository_url(*, replica: str, model_name: str, action: str) -> str:
+    """The V2 repository endpoint of one predictor replica (`host:port`) for one model."""
+    return f"http://{replica}/v2/repository/models/{model_name}/{action}"
 
 
 def _memory(tm: Manifest) -> decimal.Decimal:
@@ -85,9 +93,8 @@ def _plan(
             namespace=parent["metadata"]["namespace"],
         )
         status["address"] = {"url": f"http://{predictor}/v1/models/{name}:predict"}
-        events = (
-            Event(type="Normal", reason="ModelLoaded", message=f"loaded into {parent['metadata']['name']}-predictor"),
-        )
+        loaded = next((c for c in found if c["type"] == "ModelLoaded"), {})
+        events = (Event(type="Normal", reason="ModelLoaded", message=str(loaded.get("message", ""))),)
     return Plan(status=status, events=events, model_loads=loads, requeue_after=RETRY_SECONDS if failing else None)
 
 
@@ -139,20 +146,63 @@ def reconcile(observed: ObservedTrainedModel) -> Plan:
             observed, [*checks, ("MemoryResourceAvailable", False, "MemoryResourceUnavailable", message)], loads=()
         )
     checks.append(("MemoryResourceAvailable", True, "", ""))
-    load = ModelLoad(
-        url=repository_url(parent=parent, model_name=name, action="load"),
-        action="load",
-        model_name=name,
-        body={"parameters": {"storage_uri": tm["spec"]["model"].get("storageUri", ""), "model_format": framework}},
+    body = {"parameters": {"storage_uri": tm["spec"]["model"].get("storageUri", ""), "model_format": framework}}
+    loads = tuple(
+        ModelLoad(
+            url=repository_url(replica=r.address, model_name=name, action="load"),
+            action="load",
+            model_name=name,
+            body=body,
+            replica=r.address,
+        )
+        for r in observed.replicas
+        if not r.loaded
     )
-    return _plan(observed, checks, loads=(load,))
+    return _plan(
+        observed, [*checks, _loaded_check(observed.replicas, predictor=f"{parent_name}-predictor")], loads=loads
+    )
 
 
-def unload(*, trained_model: Manifest, parent: Manifest) -> ModelLoad:
-    """The request that removes a deleted TrainedModel from its parent's runtime."""
+def _loaded_check(replicas: tuple[Replica, ...], *, predictor: str) -> tuple[str, bool, str, str]:
+    if not replicas:
+        return ("ModelLoaded", False, "NoReadyReplica", f"{predictor} has no ready replica; it is loaded once one is")
+    loaded = sum(1 for r in replicas if r.loaded)
+    failed = [r for r in replicas if r.error]
+    if failed:
+        detail = "; ".join(f"{r.address}: {r.error}" for r in failed)
+        message = f"loaded into {loaded} of {len(replicas)} replicas of {predictor}; {detail}"
+        return ("ModelLoaded", False, "ModelLoadFailed", message)
+    if loaded < len(replicas):
+        return ("ModelLoaded", False, "Loading", f"loading into {len(replicas) - loaded} of {len(replicas)} replicas")
+    return ("ModelLoaded", True, "", f"loaded into {len(replicas)} of {len(replicas)} replicas of {predictor}")
+
+
+def after_loads(
+    observed: ObservedTrainedModel, *, loads: Iterable[ModelLoad], failures: Mapping[str, str]
+) -> ObservedTrainedModel:
+    """The observation once `loads` were sent: each replica loaded, or holding the error `failures` names for it."""
+    sent = {load.replica for load in loads}
+    replicas = tuple(
+        dataclasses.replace(r, loaded=r.address not in failures, error=failures.get(r.address, ""))
+        if r.address in sent
+        else r
+        for r in observed.replicas
+    )
+    return dataclasses.replace(observed, replicas=replicas)
+
+
+def unloads(*, trained_model: Manifest, replicas: Iterable[str]) -> tuple[ModelLoad, ...]:
+    """The requests that remove a deleted TrainedModel from each replica (`host:port`) of its parent."""
     name = trained_model["metadata"]["name"]
-    return ModelLoad(
-        url=repository_url(parent=parent, model_name=name, action="unload"), action="unload", model_name=name, body={}
+    return tuple(
+        ModelLoad(
+            url=repository_url(replica=r, model_name=name, action="unload"),
+            action="unload",
+            model_name=name,
+            body={},
+            replica=r,
+        )
+        for r in replicas
     )
 
 
