@@ -1,9 +1,10 @@
 """Tests of the TrainedModel reconcile against golden plans: a model that fits is loaded through the V2 repository
 API into every ready replica of the parent's predictor that lacks it (a replica that holds it gets no request); a
-parent with no ready replica, a missing or unready parent, a single-model runtime, an unsupported framework and a
-model that would overflow the predictor's memory limit each end in their own condition (and a retry), loading
-nothing; after the loads, the status says how many replicas hold the model, or which replica failed and why; and the
-unload requests for a deleted model go to every replica.
+parent with no ready replica, replicas that cannot be found (no permission to watch EndpointSlices), a missing or
+unready parent, a single-model runtime, an unsupported framework and a model that would overflow the predictor's
+memory limit each end in their own condition (and a retry), loading nothing; after the loads, the status says how
+many replicas hold the model, or which replica failed and why; and the unload requests for a deleted model go to
+every replica.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ CASES: dict[str, Callable[[], ObservedTrainedModel]] = {
         observe(tm("iris")), {"198.18.0.8:8080": "load of iris at ... answered HTTP 400: no such bucket"}
     ),
     "no-ready-replica": lambda: observe(tm("iris"), replicas=()),
+    "replicas-unknown": lambda: observe(
+        tm("iris"), replicas=(), replicas_error="the operator may not list/watch EndpointSlices"
+    ),
     "parent-missing": lambda: observe(tm("iris"), parent=None),
     "parent-not-ready": lambda: observe(tm("iris"), parent=parent(ready=False)),
     "single-model-runtime": lambda: observe(tm("iris"), cluster_runtimes=(SINGLE_RUNTIME,)),

@@ -61,6 +61,8 @@ class Controller:
         self.resync_seconds = resync_seconds
         #: kopf's live indexes by id, set by the startup handler.
         self.indexes: Mapping[str, Any] = {}
+        #: Whether the credentials allow watching EndpointSlices (without, TrainedModels cannot find replicas).
+        self.endpoints_watched = True
         #: Deleted TrainedModels waiting for their unload: (namespace, name) -> last seen body.
         self.unloading: dict[tuple[str, str], Mapping[str, Any]] = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="reconcile")
@@ -159,6 +161,10 @@ class Controller:
             parent=first(self.indexes.get("isvc_index"), (namespace, parent_name)),
             siblings=values(self.indexes.get("tm_parent_index"), (namespace, parent_name)),
             endpoints=values(self.indexes.get("endpoint_index"), (namespace, parent_name)),
+            replicas_error=""
+            if self.endpoints_watched
+            else "the operator may not list/watch EndpointSlices, so it cannot find the predictor's replicas; "
+            "give it the ClusterRole of its version",
             runtimes=values(self.indexes.get("runtime_index"), namespace),
             cluster_runtimes=values(self.indexes.get("cluster_runtime_index"), ""),
         )

@@ -101,13 +101,15 @@ def register(registry: kopf.OperatorRegistry, *, available: set[str], controller
     async def tm_parent_index(namespace: str | None, body: kopf.Body, **_: Any) -> dict[Any, Any]:
         return {(namespace, str((body.get("spec") or {}).get("inferenceService", ""))): observing.slim(body)}
 
-    @kopf.index(*ENDPOINT_SLICES, id="endpoint_index", labels=PREDICTOR_SLICES, registry=registry)
     async def endpoint_index(namespace: str | None, labels: Mapping[str, str], body: kopf.Body, **_: Any) -> Any:
         return {(namespace, labels[names.ISVC_LABEL]): {k: body.get(k) for k in ("addressType", "endpoints", "ports")}}
 
-    @kopf.on.event(*ENDPOINT_SLICES, id="follow_endpoints", labels=PREDICTOR_SLICES, registry=registry)
     async def on_endpoints(namespace: str | None, labels: Mapping[str, str], **_: Any) -> None:
         queue.add_all(controller.trained_models_of(str(namespace), labels[names.ISVC_LABEL]))
+
+    if controller.endpoints_watched:
+        kopf.index(*ENDPOINT_SLICES, id="endpoint_index", labels=PREDICTOR_SLICES, registry=registry)(endpoint_index)
+        kopf.on.event(*ENDPOINT_SLICES, id="follow_endpoints", labels=PREDICTOR_SLICES, registry=registry)(on_endpoints)
 
     for index_id, (group, version, plural, follows_status) in CHILDREN.items():
         if index_id not in available:

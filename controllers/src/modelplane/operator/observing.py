@@ -150,6 +150,7 @@ def observe_trained_model(
     endpoints: Iterable[Mapping[str, Any]],
     runtimes: Iterable[Mapping[str, Any]],
     cluster_runtimes: Iterable[Mapping[str, Any]],
+    replicas_error: str = "",
 ) -> ObservedTrainedModel:
     """The Observed for one TrainedModel from the caches (its parent, the TrainedModels of the same parent, the
     parent's predictor EndpointSlices), plus whether each ready replica already holds the model (asked over HTTP)."""
@@ -172,4 +173,5 @@ def observe_trained_model(
         runtimes=tuple(slim(r) for r in runtimes),
         cluster_runtimes=tuple(slim(r) for r in cluster_runtimes),
         replicas=tuple(Replica(address=a, loaded=loading.is_loaded(a, model_name=name)) for a in addresses),
+        replicas_error=replicas_error,
     )

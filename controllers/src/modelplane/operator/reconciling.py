@@ -122,6 +122,7 @@ def trained_model(
     endpoints: Iterable[Mapping[str, Any]],
     runtimes: Iterable[Mapping[str, Any]],
     cluster_runtimes: Iterable[Mapping[str, Any]],
+    replicas_error: str = "",
 ) -> float | None:
     """Reconcile one TrainedModel: load it into every ready replica of its parent's predictor that lacks it, and
     report per replica; seconds until the next look while waiting, LoadError (retried with backoff) on failures."""
@@ -132,6 +133,7 @@ def trained_model(
         endpoints=endpoints,
         runtimes=runtimes,
         cluster_runtimes=cluster_runtimes,
+        replicas_error=replicas_error,
     )
     plan = trainedmodel.reconcile(observed)
     failures = loading.perform_all(plan.model_loads)

@@ -82,6 +82,20 @@ def available_children(cluster: clients.Cluster) -> set[str]:
     return found
 
 
+def may_watch(cluster: clients.Cluster, *, group: str, resource: str) -> bool:
+    """Whether this operator's credentials may list and watch `resource` cluster-wide (a SelfSubjectAccessReview)."""
+    for verb in ("list", "watch"):
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"group": group, "resource": resource, "verb": verb}},
+        }
+        answer = cluster.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review) or {}
+        if not (answer.get("status") or {}).get("allowed"):
+            return False
+    return True
+
+
 def build_controller(options: Options, *, state: reconciling.State) -> controlling.Controller:
     """The work queue, resync and (unless turned off) leader election for `options`."""
     election = (
@@ -144,6 +158,7 @@ def run(options: Options) -> int:
         cluster = clients.Cluster.connect(pool_size=options.workers * 2)
         config = read_config(cluster, namespace=options.controller_namespace)
         available = available_children(cluster)
+        endpoints = may_watch(cluster, group="discovery.k8s.io", resource="endpointslices")
     except errors.ConfigError as exc:
         LOG.error("%s/%s: %s", options.controller_namespace, CONFIGMAP, exc)
         return 2
@@ -151,6 +166,12 @@ def run(options: Options) -> int:
         LOG.error("cannot talk to the API server: %s", exc)
         return 1
     LOG.info("watching children: %s", ", ".join(sorted(available)))
+    if not endpoints:
+        # An operator upgraded before its ClusterRole: keep serving InferenceServices, say what TrainedModels lack.
+        LOG.error(
+            "may not list/watch endpointslices.discovery.k8s.io, so TrainedModels cannot be loaded into replicas; "
+            "apply the ClusterRole of this version (helm upgrade, or overlays/bases/rbac)"
+        )
     with tempfile.TemporaryDirectory(prefix="modelplane-webhook-") as scratch:
         if options.cert_dir is not None:
             cert = (options.cert_dir / "tls.crt", options.cert_dir / "tls.key")
@@ -158,6 +179,7 @@ def run(options: Options) -> int:
             cert = certificates.self_signed(pathlib.Path(scratch) / "certs")
         state = reconciling.State(cluster=cluster, config=config, instance=options.identity or identity())
         controller = build_controller(options, state=state)
+        controller.endpoints_watched = endpoints
         registry = build_registry(options=options, available=available, cert=cert, controller=controller)
         memo = kopf.Memo(state=state)
         try:

@@ -59,3 +59,5 @@ class ObservedTrainedModel:
     runtimes: tuple[Manifest, ...] = ()
     cluster_runtimes: tuple[Manifest, ...] = ()
     replicas: tuple[Replica, ...] = ()
+    #: Why the replicas could not be found at all (empty when they could).
+    replicas_error: str = ""

@@ -158,6 +158,8 @@ def reconcile(observed: ObservedTrainedModel) -> Plan:
         for r in observed.replicas
         if not r.loaded
     )
+    if observed.replicas_error:
+        return _plan(observed, [*checks, ("ModelLoaded", False, "ReplicasUnknown", observed.replicas_error)], loads=())
     return _plan(
         observed, [*checks, _loaded_check(observed.replicas, predictor=f"{parent_name}-predictor")], loads=loads
     )
