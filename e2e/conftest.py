@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import subprocess
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -176,12 +177,36 @@ def namespace(request: pytest.FixtureRequest, kubeconfig: str, controller: pathl
 IRIS = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 
 
+# A user's own model: a linear scorer whose weights it reads in load(), as KServe's custom-model examples do.
+CUSTOM_MODEL = """
+import json
+
+import numpy as np
+
+from modelplane.runtime import model
+
+
+class WeightedSum(model.Model):
+    def load(self):
+        weights = json.loads((self.model_dir / "weights.json").read_text())
+        self.weights = np.asarray(weights["weights"], dtype=np.float64)
+        self.bias = float(weights["bias"])
+        self.ready = True
+
+    def predict(self, request):
+        rows = np.asarray(request.inputs[0].data, dtype=np.float64)
+        return (rows @ self.weights + self.bias).tolist()
+"""
+CUSTOM_WEIGHTS = {"weights": [1.0, 0.5, -1.0, 2.0], "bias": 0.25}
+
+
 @functools.cache
 def models() -> dict[str, bytes]:
     """The model repository's files (path -> bytes), trained once per session on the iris data:
     `iris/model.joblib` (scikit-learn logistic regression), `iris-constant-2/model.joblib` (always answers 2, to tell
     versions apart), `xgboost/model.json` and `lightgbm/model.txt` (regressors), `onnx/model.onnx` (the logistic
-    regression converted by skl2onnx)."""
+    regression converted by skl2onnx), and `custom/model.tar.gz` (a user's own model class, CUSTOM_MODEL, beside its
+    weights: an archive, since an HTTP storage URI names one file)."""
     import joblib
     import lightgbm
     import numpy as np
@@ -207,6 +232,13 @@ def models() -> dict[str, bytes]:
     files["lightgbm/model.txt"] = gbm.model_to_string().encode()
     onnx_model = to_onnx(LogisticRegression(max_iter=500).fit(x, y), x[:1], options={"zipmap": False})
     files["onnx/model.onnx"] = onnx_model.SerializeToString()
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, data in (("model.py", CUSTOM_MODEL.encode()), ("weights.json", json.dumps(CUSTOM_WEIGHTS).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    files["custom/model.tar.gz"] = archive.getvalue()
     return files
 
 
