@@ -1,8 +1,7 @@
 """Journey: a data scientist serves their own model class. `model.py` (a `modelplane.runtime.model.Model` that reads
 its weights in `load()` and scores rows in `predict()`) and its weights file, packed as a `.tar.gz` that the
-storage initializer unpacks, sit in the model repository; the
-InferenceService asks for model format `custom`, which the chart's `modelplane-custom` runtime serves. It answers
-V1 and V2 with what the class computes."""
+storage initializer unpacks, sit in the model repository; the InferenceService asks for model format `custom`,
+which the chart's `modelplane-custom` runtime serves. It answers V1 and V2 with what the class computes."""
 
 from __future__ import annotations
 
