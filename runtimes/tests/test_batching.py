@@ -4,7 +4,10 @@ Covers: a lone request is dispatched at once (no waiting for a batch to fill, ev
 requests arriving while the model is busy are merged into the next batch and each caller gets its own rows;
 max_batch_size bounds a batch; requests that cannot merge (other shape) run separately; one bad request in a
 batch fails alone; max_latency_ms dispatches a queued request while a slow batch still runs; plain (event-loop),
-async and worker-thread models; and batching through a real server for V1 and V2 at once.
+async and worker-thread models; batching through a real server for V1 and V2 at once; and, through a real server
+under sustained concurrent load, a slow model that runs in the event loop (and so blocks it while it predicts)
+still merges the requests that arrive meanwhile: they wait in the socket buffers and are all read before the next
+dispatch runs.
 """
 
 from __future__ import annotations
@@ -259,6 +262,51 @@ def test_server_batches_v1_and_v2_together(start_server: Callable[..., Any], tmp
     assert total == 32
     assert count < 32  # some requests shared a predict call: 32 sequential calls would take 1.6 s
     assert 'modelplane_queue_depth{model="slow"} 0.0' in metrics  # the queue drained
+
+
+BLOCKING_MODEL = """
+import time
+
+from modelplane.runtime import model
+
+
+class Blocking(model.Model):
+    # A plain (not async) predict runs in the event loop: nothing else runs for its 20 ms, like a CPU-bound model.
+    def predict(self, request):
+        time.sleep(0.02)
+        return request.inputs[0].data * 2
+"""
+
+
+def test_a_model_that_blocks_the_loop_batches_under_sustained_load(
+    start_server: Callable[..., Any], tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "model.py").write_text(BLOCKING_MODEL)
+    server = start_server("--model_name", "blocking", "--model_dir", str(tmp_path), "--max_batch_size", "32")
+    clients, rounds = 12, 6
+
+    async def client(index: int, http: httpx.AsyncClient) -> list[list[list[float]]]:
+        answers = []
+        await asyncio.sleep(index * 0.004)  # arrivals spread out, not one burst
+        for turn in range(rounds):
+            value = float(index * 100 + turn)
+            reply = await http.post("/v1/models/blocking:predict", json={"instances": [[value]]})
+            answers.append(reply.json()["predictions"])
+        return answers
+
+    async def run() -> list[list[list[list[float]]]]:
+        limits = httpx.Limits(max_connections=clients)
+        async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
+            return list(await asyncio.gather(*(client(i, http) for i in range(clients))))
+
+    answers = asyncio.run(run())
+    assert answers == [[[[2.0 * (i * 100 + t)]] for t in range(rounds)] for i in range(clients)]
+    metrics = httpx.get(server.url + "/metrics").text
+    calls = _metric(metrics, 'modelplane_batch_size_count{model="blocking"}')
+    rows = _metric(metrics, 'modelplane_batch_size_sum{model="blocking"}')
+    assert rows == clients * rounds
+    # One at a time would be 72 calls (a mean of 1.0); requests that arrive during a call share the next one.
+    assert rows / calls >= 2, f"mean batch {rows / calls:.2f}"
 
 
 def _metric(text: str, key: str) -> float:
