@@ -65,7 +65,7 @@ def test_recorded_mode_outlives_a_restart_with_another_default(
 ) -> None:
     namespace = unwatched_namespace  # the operator's own namespace doubles as its controller namespace
     args = ("--namespace", namespace, "--controller-namespace", namespace, "--lease-name", "mode-test")
-    configmap = {"deploy": json.dumps({"defaultDeploymentMode": "Serverless"})}
+    configmap = {"deploy": json.dumps({"defaultDeploymentMode": "RawDeployment"})}
     assert kube.apply(_configmap(namespace, configmap)).returncode == 0
     isvc = {
         "apiVersion": "serving.kserve.io/v1beta1",
@@ -73,20 +73,20 @@ def test_recorded_mode_outlives_a_restart_with_another_default(
         "metadata": {"name": "keep", "namespace": namespace},
         "spec": {"predictor": {"tensorflow": {"storageUri": "gs://models/keep"}}},
     }
-    assert kube.apply(json.dumps(isvc)).returncode == 0
     first = start_operator("op-mode-1", *args)
     first.wait_healthy()
+    assert kube.apply(json.dumps(isvc)).returncode == 0
     recorded = kube.wait_for(
         "the recorded mode",
         lambda: ((kube.get("inferenceservice", "keep", namespace=namespace) or {}).get("status") or {}).get(
             "deploymentMode"
         ),
     )
-    assert recorded == "Serverless"
-    assert kube.get("services.serving.knative.dev", "keep-predictor", namespace=namespace) is not None
+    assert recorded == "RawDeployment"
+    kube.wait_for("the Deployment", lambda: kube.get("deployment", "keep-predictor", namespace=namespace))
     first.stop()
 
-    configmap["deploy"] = json.dumps({"defaultDeploymentMode": "RawDeployment"})
+    configmap["deploy"] = json.dumps({"defaultDeploymentMode": "Serverless"})
     assert kube.apply(_configmap(namespace, configmap)).returncode == 0
     second = start_operator("op-mode-2", *args)
     second.wait_healthy()
@@ -94,19 +94,20 @@ def test_recorded_mode_outlives_a_restart_with_another_default(
     assert kube.apply(json.dumps(isvc)).returncode == 0
 
     def reconciled() -> bool:
-        ksvc = kube.get("services.serving.knative.dev", "keep-predictor", namespace=namespace) or {}
-        annotations = ksvc.get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {})
-        return annotations.get("autoscaling.knative.dev/min-scale") == "2"
+        hpa = kube.get("hpa", "keep-predictor", namespace=namespace) or {}
+        return bool(hpa.get("spec", {}).get("minReplicas") == 2)
 
-    kube.wait_for("the Knative Service to follow the change", reconciled)
-    assert kube.get("deployment", "keep-predictor", namespace=namespace) is None, "the new default was used"
+    kube.wait_for("the HPA to follow the change", reconciled)
+    assert kube.get("deployment", "keep-predictor", namespace=namespace) is not None, "the Deployment was pruned"
+    ksvc = kube.get("services.serving.knative.dev", "keep-predictor", namespace=namespace)
+    assert ksvc is None, "the new default was used"
     status = (kube.get("inferenceservice", "keep", namespace=namespace) or {}).get("status") or {}
-    assert status.get("deploymentMode") == "Serverless"
+    assert status.get("deploymentMode") == "RawDeployment"
 
-    isvc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
+    isvc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "Serverless"}
     refused = kube.apply(json.dumps(isvc))
     assert refused.returncode != 0, "the webhook let the annotation contradict the recorded mode"
-    assert "was Serverless, now RawDeployment" in refused.stderr
+    assert "was RawDeployment, now Serverless" in refused.stderr
 
 
 def _kubectl(kubeconfig: pathlib.Path, *args: str, stdin: str | None = None) -> str:
