@@ -2,6 +2,8 @@
 
 Covers: sklearn iris over V1 with plain HTTP and the kserve SDK's REST client (V1 and V2), tritonclient.http with
 binary tensors both ways and JSON, tritonclient.grpc and the kserve SDK's gRPC client (each in its own process),
+BYTES (any byte value), FP16 and BOOL inputs and outputs through tritonclient.http (binary and JSON) and
+tritonclient.grpc against a custom model that changes each of them,
 Prometheus metrics, the body-size limit, payload logging to a CloudEvents sink, the repository extension (load and
 unload a second model at run time, a model that fails to load and what readiness says then), and SIGTERM shutdown.
 All of it runs against one server (started once for the module, in file order: the SIGTERM test comes last).
@@ -166,6 +168,79 @@ def test_grpc_clients(iris_server: Server, script: str) -> None:
         assert report["bad"]["status"] == "StatusCode.INVALID_ARGUMENT"
         assert "expects input of shape [N, 4]" in report["bad"]["message"]
         assert report["missing"]["status"] == "StatusCode.NOT_FOUND"
+
+
+ECHO_MODEL = """
+import numpy as np
+
+from modelplane.runtime import messages, model, tensors
+
+CHANGE = {
+    "BYTES": lambda data: np.vectorize(bytes.upper, otypes=[object])(data),
+    "FP16": np.negative,
+    "BOOL": np.logical_not,
+}
+
+
+class Echo(model.Model):
+    # Each input comes back changed, as <name>_out with the same datatype, so a wrong decode cannot pass as an echo.
+    def predict(self, request):
+        return messages.InferResponse(
+            model_name=self.name,
+            outputs=[
+                tensors.Tensor(name=t.name + "_out", datatype=t.datatype, data=CHANGE[t.datatype](t.data))
+                for t in request.inputs
+            ],
+        )
+"""
+WORDS = np.array([[b"hello", b"\x00\xff raw"], [b"", "\u00e9t\u00e9".encode()]], dtype=np.object_)
+HALVES = np.array([[1.5, -2.25], [65504.0, 6.1e-05]], dtype=np.float16)
+FLAGS = np.array([[True, False], [False, True]])
+
+
+@pytest.fixture(scope="module")
+def echo_server(start_module_server: Callable[..., Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
+    directory = tmp_path_factory.mktemp("echo")
+    (directory / "model.py").write_text(ECHO_MODEL)
+    return start_module_server("--model_name", "echo", "--model_dir", str(directory))
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
+def test_tritonclient_http_bytes_fp16_bool(echo_server: Server, binary: bool) -> None:
+    client = triton_http.InferenceServerClient(url=f"127.0.0.1:{echo_server.http_port}")
+    # JSON carries BYTES as UTF-8 text, so the JSON case sends no raw bytes that are not UTF-8.
+    words = WORDS if binary else np.array([[b"hello", b"tab\there"], [b"", "\u00e9t\u00e9".encode()]], dtype=object)
+    inputs = []
+    for name, data, datatype in (("words", words, "BYTES"), ("halves", HALVES, "FP16"), ("flags", FLAGS, "BOOL")):
+        infer_input = triton_http.InferInput(name, list(data.shape), datatype)
+        infer_input.set_data_from_numpy(data, binary_data=binary)
+        inputs.append(infer_input)
+    outputs = [triton_http.InferRequestedOutput(f"{n}_out", binary_data=binary) for n in ("words", "halves", "flags")]
+    result = client.infer("echo", inputs, outputs=outputs)
+    datatypes = {o["name"]: o["datatype"] for o in result.get_response()["outputs"]}
+    assert datatypes == {"words_out": "BYTES", "halves_out": "FP16", "flags_out": "BOOL"}
+    got_words = [[w if isinstance(w, bytes) else w.encode() for w in row] for row in result.as_numpy("words_out")]
+    assert got_words == [[w.upper() for w in row] for row in words.tolist()]
+    halves = result.as_numpy("halves_out")
+    assert halves.dtype == np.float16
+    assert halves.tolist() == (-HALVES).tolist()
+    flags = result.as_numpy("flags_out")
+    assert flags.dtype == np.bool_
+    assert flags.tolist() == (~FLAGS).tolist()
+    client.close()
+
+
+def test_tritonclient_grpc_bytes_fp16_bool(echo_server: Server) -> None:
+    done = subprocess.run(
+        [sys.executable, str(CLIENTS / "triton_grpc_datatypes.py"), echo_server.grpc_target, "echo"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + echo_server.log()
+    report = json.loads(done.stdout)
+    assert report["datatypes"] == {"words_out": "BYTES", "halves_out": "FP16", "flags_out": "BOOL"}
+    assert report["words_out"] == [[w.upper().decode("latin-1") for w in row] for row in WORDS.tolist()]
+    assert report["halves_out"] == {"dtype": "float16", "values": (-HALVES).astype(np.float64).tolist()}
+    assert report["flags_out"] == {"dtype": "bool", "values": (~FLAGS).tolist()}
 
 
 def _metric(text: str, key: str) -> float:
