@@ -6,8 +6,9 @@ controller fills `{{.Name}}` into args and command only); the probe reaches the 
 Knative Service (Serverless) the controller builds from the rendered runtimes and ConfigMap; a single-model
 server started with the rendered args answers the probe with 503 while its model loads and 200 once it is loaded
 (shown with the `custom` runtime serving a user `model.py`); the multi-model runtime is chosen only when named, a
-TrainedModel on it passes the controller's checks and its planned load makes the model servable, and a failed
-TrainedModel load leaves the server's probe answering 200; the multi-model and `custom` runtimes are switchable.
+TrainedModel on it passes the controller's checks and its planned load (fetching the model's storage URI) makes the
+model servable, and a failed TrainedModel load leaves the server's probe answering 200; the multi-model and
+`custom` runtimes are switchable.
 """
 
 from __future__ import annotations
@@ -156,8 +157,7 @@ def test_modelplane_runtimes_declare_their_port_and_a_readiness_probe(tools: Any
         assert "--http_port=8080" in container["args"], name
         probe = container["readinessProbe"]
         assert "{{" not in probe["httpGet"]["path"], name
-        expected = "/v2/health/live" if name == "modelplane-multimodel" else "/v2/health/ready"
-        assert probe["httpGet"] == {"path": expected, "port": 8080}, name
+        assert probe["httpGet"] == {"path": "/v2/health/ready", "port": 8080}, name
         assert (probe["periodSeconds"], probe["timeoutSeconds"], probe["failureThreshold"]) == (2, 2, 3), name
 
 
@@ -224,18 +224,27 @@ def test_a_trained_model_loads_into_the_multi_model_runtime(
 ) -> None:
     import joblib
     from modelplane.operator import loading
-    from modelplane.reconcile import trainedmodel
-    from modelplane.reconcile.observed import ObservedTrainedModel
+    from modelplane.reconcile import observed, trainedmodel
     from sklearn import linear_model
 
     runtime = runtimes_of(rendered(tools, charts_dir))["modelplane-multimodel"]
     assert runtime["spec"]["multiModel"] is True
     estimator = linear_model.LogisticRegression().fit([[0.0, 0.0], [1.0, 1.0]], [0, 1])
-    for directory in (tmp_path, tmp_path / "extra"):
-        directory.mkdir(exist_ok=True)
-        joblib.dump(estimator, directory / "model.joblib")
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "model.joblib").write_bytes(b"not a model")
+    models, store = tmp_path / "models", tmp_path / "store"
+    for directory in (models, store / "extra", store / "broken"):
+        directory.mkdir(parents=True)
+    joblib.dump(estimator, models / "model.joblib")  # the parent's own model, where its storageUri lands
+    joblib.dump(estimator, store / "extra" / "model.joblib")
+    (store / "broken" / "model.joblib").write_bytes(b"not a model")
+
+    container = runtime["spec"]["containers"][0]
+    port = free_port()
+    serve(local_args(container, name="iris", model_dir=models, port=port))
+    base = f"http://127.0.0.1:{port}"
+    ready = probe_url(container, port)
+    wait_for("the probe to pass", lambda: status_of(ready) == 200)
+    assert status_of(f"{base}/v2/models/iris/ready") == 200
+
     parent = isvc(
         {"modelFormat": {"name": "sklearn"}, "runtime": "modelplane-multimodel", "storageUri": "gs://m/base"},
         mode="RawDeployment",
@@ -245,29 +254,37 @@ def test_a_trained_model_loads_into_the_multi_model_runtime(
         "metadata": {"name": "extra", "namespace": "models", "creationTimestamp": NOW, "uid": "1"},
         "spec": {
             "inferenceService": "iris",
-            "model": {"framework": "sklearn", "storageUri": "gs://m/extra", "memory": "256Mi"},
+            "model": {"framework": "sklearn", "storageUri": f"file://{store / 'extra'}", "memory": "256Mi"},
         },
     }
+    # The controller loads into each ready replica of the predictor it observes: here, this one server.
+    replica = observed.Replica(address=f"127.0.0.1:{port}")
     plan = trainedmodel.reconcile(
-        ObservedTrainedModel(trained_model=tm, now=NOW, parent=parent, siblings=(tm,), cluster_runtimes=(runtime,))
+        observed.ObservedTrainedModel(
+            trained_model=tm,
+            now=NOW,
+            parent=parent,
+            siblings=(tm,),
+            cluster_runtimes=(runtime,),
+            replicas=(replica,),
+        )
     )
-    failing = [c for c in plan.status["conditions"] if c["status"] != "True"]
-    assert failing == [], failing
+    checks = {c["type"]: c["status"] for c in plan.status["conditions"]}
+    assert all(checks[t] == "True" for t in ("IsMMSPredictor", "FrameworkSupported", "MemoryResourceAvailable"))
     (load,) = plan.model_loads
-
-    container = runtime["spec"]["containers"][0]
-    port = free_port()
-    serve(local_args(container, name="iris", model_dir=tmp_path, port=port))
-    base = f"http://127.0.0.1:{port}"
-    wait_for("the base model", lambda: status_of(f"{base}/v2/models/iris/ready") == 200)
-    local = dataclasses.replace(load, url=load.url.replace("http://iris-predictor.models.svc.cluster.local", base))
-    loading.perform(local)
+    assert load.url == f"{base}/v2/repository/models/extra/load"
+    loading.perform(load)
     assert status_of(f"{base}/v2/models/extra/ready") == 200
-    broken = dataclasses.replace(local, url=local.url.replace("/extra/", "/broken/"), model_name="broken")
+
+    broken = dataclasses.replace(
+        load,
+        url=load.url.replace("/extra/", "/broken/"),
+        model_name="broken",
+        body={"parameters": {"storage_uri": f"file://{store / 'broken'}", "model_format": "sklearn"}},
+    )
     with pytest.raises(loading.LoadError, match="broken"):
         loading.perform(broken)
-    assert status_of(f"{base}/v2/health/ready") == 503, "the server-wide readiness shows the failed load"
-    assert status_of(probe_url(container, port)) == 200, "one failed load must not take the server out of rotation"
+    assert status_of(ready) == 200, "one failed load must not take the server out of its Service"
     assert status_of(f"{base}/v2/models/extra/ready") == 200
 
 
