@@ -2,12 +2,11 @@
 
 Covers: sklearn iris over V1 with plain HTTP and the kserve SDK's REST client (V1 and V2), tritonclient.http with
 binary tensors both ways and JSON, tritonclient.grpc and the kserve SDK's gRPC client (each in its own process),
-BYTES (any byte value), FP16 and BOOL inputs and outputs through tritonclient.http (binary and JSON) and
-tritonclient.grpc against a custom model that changes each of them,
 Prometheus metrics, the body-size limit, payload logging to a CloudEvents sink, the repository extension (load and
-unload a second model at run time, a model that fails to load and what readiness says then), and SIGTERM shutdown.
-All of it runs against one server (started once for the module, in file order: the SIGTERM test comes last).
-"""
+unload a second model at run time, a model that fails to load and what readiness says then), and SIGTERM shutdown,
+all against one iris server (started once for the module, in file order: the SIGTERM test comes last); and BYTES
+(any byte value), FP16 and BOOL inputs and outputs through tritonclient.http (binary and JSON) and tritonclient.grpc,
+against a second server whose custom model changes each of them."""
 
 from __future__ import annotations
 
