@@ -8,6 +8,11 @@ from the defaults, with `additionalProperties: false` on every documented mappin
 JSON into that key's inferred schema (an enum, a minimum, `"freeform": true` for a mapping whose defaults are only
 examples, such as `resources`). Empty mappings (`labels: {}`) are free-form by nature.
 
+An upstream chart's values (a subchart's block in an umbrella chart) are marked `"additionalProperties": true`:
+its keys pass through. Where such a block holds a mapping of knobs we document, `"additionalProperties": false`
+closes that mapping again, and `"upstreamKeys": [...]` names the upstream chart's other keys at that level, which
+are accepted unchecked; a misspelt knob there is then an error too.
+
 Usage: hack/chartvalues.py [--check] CHART_DIR...
   without --check: rewrite values.schema.json and README.md of each chart
   with --check:    exit 1 and name the files that are not what the generator would write
@@ -102,12 +107,21 @@ def infer(
     note = notes.get(path)
     override = dict(note.schema) if note else {}
     freeform = override.pop("freeform", False)
+    upstream = override.pop("upstreamKeys", None)
+    if override.get("additionalProperties") is False:
+        open_ = False
     open_ = open_ or override.get("additionalProperties") is True
     schema: dict[str, Any]
+    if upstream is not None and (override.get("additionalProperties") is not False or not isinstance(value, dict)):
+        raise ValuesError(f"{'.'.join(path)}: `upstreamKeys` belongs on a mapping marked additionalProperties false")
     if isinstance(value, dict) and value and not freeform:
         schema = {"type": "object", "additionalProperties": open_, "properties": {}}
         for key, sub in value.items():
             schema["properties"][key] = infer(sub, (*path, key), notes, open_=open_)
+        for key in upstream or []:
+            if key in value:
+                raise ValuesError(f"{'.'.join(path)}: {key} is documented here; remove it from `upstreamKeys`")
+            schema["properties"][key] = {"description": "A key of the upstream chart, passed through unchecked."}
     elif isinstance(value, dict):
         schema = {"type": "object"}
     elif isinstance(value, list):

@@ -1,6 +1,7 @@
 """Tests for hack/chartvalues.py, the generator of each chart's values.schema.json and README.md: documented keys
-become a strict schema, `# @schema` merges, free-form and open mappings, block scalars and lists are not read as
-keys, an undocumented key is refused by name, and `--check` reports drift without writing."""
+become a strict schema, `# @schema` merges, free-form and open mappings, a mapping closed again inside an open
+one with the upstream keys it accepts (and the misuses of `upstreamKeys` refused by name), block scalars and lists
+are not read as keys, an undocumented key is refused by name, and `--check` reports drift without writing."""
 
 from __future__ import annotations
 
@@ -113,3 +114,53 @@ def test_check_reports_drift_without_writing(chartvalues: ModuleType, tmp_path: 
     assert not (path / "README.md").exists()
     assert chartvalues.main([str(path)]) == 0
     assert chartvalues.main(["--check", str(path)]) == 0
+
+
+CLOSED = textwrap.dedent(
+    """\
+    # -- Another chart's values.
+    # @schema {"additionalProperties": true}
+    sub:
+      # -- A mapping of knobs we document, closed again.
+      # @schema {"additionalProperties": false, "upstreamKeys": ["other"]}
+      knobs:
+        # -- Ours.
+        mine: 1
+      # -- An open neighbour.
+      free:
+        # -- Ours too.
+        knob: true
+    """
+)
+
+
+def test_a_mapping_inside_an_open_block_can_be_closed(chartvalues: ModuleType, tmp_path: pathlib.Path) -> None:
+    schema = json.loads(chartvalues.generate(chart(tmp_path, CLOSED))[tmp_path / "values.schema.json"])
+    sub = schema["properties"]["sub"]
+    assert sub["additionalProperties"] is True
+    knobs = sub["properties"]["knobs"]
+    assert knobs["additionalProperties"] is False
+    assert knobs["properties"]["mine"]["type"] == "integer"
+    assert set(knobs["properties"]) == {"mine", "other"}
+    assert "type" not in knobs["properties"]["other"]
+    assert sub["properties"]["free"]["additionalProperties"] is True
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        pytest.param(
+            CLOSED.replace('["other"]', '["mine"]'), r"sub.knobs: mine is documented here", id="documented-twice"
+        ),
+        pytest.param(
+            CLOSED.replace('"additionalProperties": false, ', ""),
+            r"sub.knobs: `upstreamKeys` belongs on a mapping marked additionalProperties false",
+            id="not-closed",
+        ),
+    ],
+)
+def test_upstream_keys_misuse_is_refused(
+    chartvalues: ModuleType, tmp_path: pathlib.Path, values: str, message: str
+) -> None:
+    with pytest.raises(chartvalues.ValuesError, match=message):
+        chartvalues.generate(chart(tmp_path, values))
