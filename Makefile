@@ -158,6 +158,21 @@ platform-down: ## helm uninstall the local platform release (the CRDs stay).
 ingress-down: ## Stop the local ingress.
 	@hack/local-ingress.sh down
 
+##@ kind profile (machines with Docker)
+
+.PHONY: kind-up
+kind-up: venv ## Create a kind cluster, build and load the images, install the whole platform (Istio, Knative, cert-manager).
+	@hack/kind.sh up
+
+.PHONY: kind-e2e
+kind-e2e: venv ## The e2e suite on the kind cluster with real Knative and Istio data planes (after kind-up).
+	$(PYTEST) e2e --kubeconfig "$$(hack/kind.sh kubeconfig)" --ingress "$$(hack/kind.sh url)" \
+	  --profile kind --controller installed $(E2E_ARGS)
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster.
+	@hack/kind.sh down
+
 ##@ Control plane
 
 CRD_DIR := $(ROOT)/charts/modelplane-crds/files/crds

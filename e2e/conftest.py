@@ -53,7 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--profile") == "kind":
         return
-    skip = pytest.mark.skip(reason="needs Knative and Istio's data plane: run with --profile kind (make kind-up e2e)")
+    skip = pytest.mark.skip(
+        reason="needs Knative and Istio's data plane: run with --profile kind (make kind-up kind-e2e)"
+    )
     for item in items:
         if "kind" in item.keywords:
             item.add_marker(skip)

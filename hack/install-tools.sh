@@ -5,7 +5,7 @@
 # here. A build lands once in a cache outside the clone ($MODELPLANE_CACHE, default ~/.cache/modelplane), in a
 # folder keyed by tool and version; a fresh clone only links the cached binaries, so re-running is cheap and safe.
 #
-# Usage: hack/install-tools.sh [TOOL...]   (default: every tool below)
+# Usage: hack/install-tools.sh [TOOL...]   (default: every tool below but kind, which only `make kind-up` needs)
 set -euo pipefail
 
 # -- pinned versions: change a line here and the next run builds the new one beside the old.
@@ -14,6 +14,7 @@ ETCD_VERSION=v3.5.35
 HELM_VERSION=v3.19.5
 KUSTOMIZE_VERSION=v5.7.1
 KWOK_VERSION=v0.8.0       # kwok and kwokctl
+KIND_VERSION=v0.33.0      # kind, for the kind e2e profile on machines with Docker (hack/kind.sh)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${MODELPLANE_CACHE:-$HOME/.cache/modelplane}
@@ -122,13 +123,22 @@ kwok() {
   link kwokctl "$dest"
 }
 
+kind() {
+  local dest=$CACHE/kind-$KIND_VERSION
+  if [ ! -x "$dest/kind" ]; then
+    say "building kind $KIND_VERSION"
+    build "$dest" sigs.k8s.io/kind "$KIND_VERSION" "" sigs.k8s.io/kind
+  fi
+  link kind "$dest"
+}
+
 tools=("$@")
 [ ${#tools[@]} -gt 0 ] || tools=(helm kustomize kwok etcd kube)
 start=$SECONDS
 for t in "${tools[@]}"; do
   case $t in
-    kube|etcd|helm|kustomize|kwok) s=$SECONDS; $t; say "$t ready ($((SECONDS - s)) s)" ;;
-    *) echo "install-tools: unknown tool '$t' (known: kube etcd helm kustomize kwok)" >&2; exit 2 ;;
+    kube|etcd|helm|kustomize|kwok|kind) s=$SECONDS; $t; say "$t ready ($((SECONDS - s)) s)" ;;
+    *) echo "install-tools: unknown tool '$t' (known: kube etcd helm kustomize kwok kind)" >&2; exit 2 ;;
   esac
 done
 say "all tools in $BIN ($((SECONDS - start)) s)"

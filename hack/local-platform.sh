@@ -7,10 +7,11 @@
 # repositories on the internet (`helm dependency build`); locally they are off (hack/local-platform-values.yaml),
 # so the chart is staged into .cluster/platform/ with only its file:// dependencies, which build offline.
 #
-# Usage: hack/local-platform.sh up|down|status
+# Usage: hack/local-platform.sh up|down|status|stage [DIR]
 #   up      install or upgrade the release `platform` in modelplane-system and wait for the webhook (idempotent)
 #   down    uninstall it (the CRDs stay: crds.keep)
 #   status  exit 0 when the release is deployed
+#   stage   only stage the charts (into DIR, default .cluster/platform) and print DIR/platform
 # Needs the local control plane and the process node (make cluster-up node-up).
 set -euo pipefail
 
@@ -29,16 +30,17 @@ kubeconfig() {
   "$ROOT/hack/cluster.sh" kubeconfig
 }
 
-# stage: copies the three charts into $STAGE and builds the platform chart's file:// dependencies.
+# stage [DIR]: copies the three charts into DIR (default $STAGE) and builds the platform chart's file://
+# dependencies there.
 stage() {
-  rm -rf "$STAGE"
-  mkdir -p "$STAGE"
-  local chart
+  local dir=${1:-$STAGE} chart
+  rm -rf "$dir"
+  mkdir -p "$dir"
   for chart in modelplane-crds modelplane platform; do
-    cp -r "$ROOT/charts/$chart" "$STAGE/$chart"
-    rm -rf "$STAGE/$chart/charts" "$STAGE/$chart/Chart.lock"
+    cp -r "$ROOT/charts/$chart" "$dir/$chart"
+    rm -rf "$dir/$chart/charts" "$dir/$chart/Chart.lock"
   done
-  "$PY" - "$STAGE/platform/Chart.yaml" <<'PY'
+  "$PY" - "$dir/platform/Chart.yaml" <<'PY'
 import sys
 
 import yaml
@@ -50,7 +52,7 @@ meta["dependencies"] = [d for d in meta["dependencies"] if d["repository"].start
 with open(path, "w") as f:
     yaml.safe_dump(meta, f, sort_keys=False)
 PY
-  "$HELM" dependency build "$STAGE/platform" >/dev/null
+  "$HELM" dependency build "$dir/platform" >/dev/null
 }
 
 up() {
@@ -84,5 +86,6 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   status) "$HELM" --kubeconfig "$(kubeconfig)" status "$RELEASE" --namespace "$NAMESPACE" >/dev/null 2>&1 ;;
-  *) echo "usage: hack/local-platform.sh up|down|status" >&2; exit 2 ;;
+  stage) stage "${2:-$STAGE}"; echo "${2:-$STAGE}/platform" ;;
+  *) echo "usage: hack/local-platform.sh up|down|status|stage [DIR]" >&2; exit 2 ;;
 esac
