@@ -32,7 +32,7 @@ Server = Any  # conftest.Server: a started server process with its ports and log
 
 
 def save(module: Any, path: pathlib.Path, *, extra: dict[str, str] | None = None) -> Any:
-    """Script and save a module (torch 2.10+ warns that TorchScript is deprecated; it still works)."""
+    """Script and save a module (recent torch warns that TorchScript is deprecated; it still works)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         scripted = torch.jit.script(module)

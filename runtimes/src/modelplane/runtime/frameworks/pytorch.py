@@ -47,7 +47,7 @@ class PyTorchModel(model.Model):
         embedded = {METADATA_FILE: ""}
         try:
             with warnings.catch_warnings():
-                # torch 2.10+ calls TorchScript deprecated in favour of torch.export; it still loads and runs.
+                # Recent torch (2.15) calls TorchScript deprecated in favour of torch.export; it still loads and runs.
                 warnings.simplefilter("ignore", FutureWarning)
                 self.module = torch.jit.load(str(path), map_location=self.device, _extra_files=embedded)
         except Exception as exc:
