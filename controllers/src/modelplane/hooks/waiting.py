@@ -63,7 +63,8 @@ def target(cluster: connecting.Cluster, *, configuration: str, namespace: str) -
     api = client.AdmissionregistrationV1Api(cluster.api)
     try:
         vwc = api.read_validating_webhook_configuration(configuration)
-        labels = client.CoreV1Api(cluster.api).read_namespace(namespace).metadata.labels or {}
+        metadata = client.CoreV1Api(cluster.api).read_namespace(namespace).metadata
+        labels = (metadata.labels if metadata is not None else None) or {}
     except ApiException as exc:
         raise errors.HookError(
             f"cannot read ValidatingWebhookConfiguration {configuration} or namespace {namespace}: "
