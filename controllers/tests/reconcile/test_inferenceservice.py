@@ -4,7 +4,8 @@ Covers: Serverless (legacy framework field, model format + autoscaling, transfor
 rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a third-party runtime, GPU and scheduling
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
 (Deployment/Service/HPA with Istio, Ingress and Gateway API routing, memory HPA, autoscaler none/external, canary
-Deployment with weighted routing, promotion, rollback, readiness from Deployment availability), no fitting runtime,
+Deployment with weighted routing, promotion, rollback, readiness from Deployment availability, a multi-model
+runtime's model directory writable), no fitting runtime,
 pruning of children no longer wanted, idempotence (a second reconcile over its own output changes nothing), and the
 deployment mode: recorded in `status.deploymentMode`, then kept (children not pruned) when the configured default
 changes, and read from existing children for an InferenceService reconciled before the mode was recorded.
@@ -393,6 +394,25 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
     ),
     "raw-ready": lambda: (
         settled(isvc(predictor=SKLEARN, annotations=RAW), config=CONFIG, status_for=deployment_available),
+        CONFIG,
+    ),
+    "raw-multi-model-writable-model-dir": lambda: (
+        observe(
+            isvc(
+                predictor={
+                    "model": {"modelFormat": {"name": "sklearn"}, "runtime": "mms", "storageUri": "gs://m/base"}
+                },
+                annotations=RAW,
+            ),
+            runtimes=(
+                runtime(
+                    "mms",
+                    formats=[{"name": "sklearn", "autoSelect": False}],
+                    kind="ServingRuntime",
+                    multiModel=True,
+                ),
+            ),
+        ),
         CONFIG,
     ),
     "raw-canary-split": lambda: (raw_canary(10), CONFIG),

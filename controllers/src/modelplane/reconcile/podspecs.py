@@ -194,7 +194,9 @@ def _storage(
     sic = config.storage_initializer
     volumes.append({"name": STORAGE_VOLUME, "emptyDir": {}})
     volumes.extend(copy.deepcopy(list(component.credentials.volumes)))
-    mounts.append({"name": STORAGE_VOLUME, "mountPath": MODEL_DIR, "readOnly": True})
+    # A multi-model server fetches each TrainedModel into its model directory, so it must be able to write there.
+    multi_model = bool(component.selection is not None and component.selection.spec.get("multiModel"))
+    mounts.append({"name": STORAGE_VOLUME, "mountPath": MODEL_DIR, "readOnly": not multi_model})
     init: dict[str, Any] = {
         "name": "storage-initializer",
         "image": sic.image,
