@@ -3,12 +3,12 @@
 Covers: Serverless (legacy framework field, model format + autoscaling, transformer routing, canary split and
 rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a third-party runtime, GPU and scheduling
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
-(Deployment/Service/HPA with Istio, Ingress and Gateway API routing, memory HPA, autoscaler none/external, canary
-Deployment with weighted routing, promotion, rollback, readiness from Deployment availability, a multi-model
-runtime's model directory writable), no fitting runtime,
-pruning of children no longer wanted, idempotence (a second reconcile over its own output changes nothing), and the
-deployment mode: recorded in `status.deploymentMode`, then kept (children not pruned) when the configured default
-changes, and read from existing children for an InferenceService reconciled before the mode was recorded.
+(Deployment/Service/HPA with Istio, Ingress and Gateway API routing, each sending V1 `:explain` to the explainer,
+memory HPA, autoscaler none/external, canary Deployment with weighted routing, promotion, rollback, readiness from
+Deployment availability, a multi-model runtime's model directory writable), no fitting runtime, pruning of children
+no longer wanted, idempotence (a second reconcile over its own output changes nothing), and the deployment mode:
+recorded in `status.deploymentMode`, then kept (children not pruned) when the configured default changes, and read
+from existing children for an InferenceService reconciled before the mode was recorded.
 """
 
 from __future__ import annotations
@@ -216,6 +216,7 @@ def serverless_canary(percent: int) -> Observed:
     return observe(obj, children=first.children)
 
 
+EXPLAINER = {"containers": [{"name": "e", "image": "example/explainer:1"}]}
 CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
     "serverless-legacy-sklearn": lambda: (observe(isvc(predictor=SKLEARN)), CONFIG),
     "serverless-model-format-autoscaling": lambda: (
@@ -352,6 +353,15 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
             isvc(predictor={"model": {"modelFormat": {"name": "sklearn"}, "runtime": "nope", "storageUri": "gs://m/p"}})
         ),
         CONFIG,
+    ),
+    "raw-explainer-istio": lambda: (observe(isvc(predictor=SKLEARN, explainer=EXPLAINER, annotations=RAW)), CONFIG),
+    "raw-explainer-ingress": lambda: (
+        observe(isvc(predictor=SKLEARN, explainer=EXPLAINER, annotations=RAW)),
+        cfg(routing="ingress", class_name="nginx"),
+    ),
+    "raw-explainer-gateway-api": lambda: (
+        observe(isvc(predictor=SKLEARN, explainer=EXPLAINER, annotations=RAW)),
+        cfg(routing="gateway-api", gateway="gateways/public"),
     ),
     "raw-istio": lambda: (
         observe(isvc(predictor={**SKLEARN, "minReplicas": 2, "maxReplicas": 4, "scaleTarget": 60}, annotations=RAW)),

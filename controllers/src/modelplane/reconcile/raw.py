@@ -1,6 +1,7 @@
 """Raw mode: a Deployment, a Service and (unless the autoscaler class says otherwise) an HPA per component.
 
-A canary is a second Deployment and Service, `<isvc>-predictor-canary`, holding the new pod template while the
+The top-level route sends V1 explanation calls to the explainer when there is one (routing.py). A canary is a
+second Deployment and Service, `<isvc>-predictor-canary`, holding the new pod template while the
 stable Deployment keeps the one last rolled out (kept in its `serving.kserve.io/rolled-out-template` annotation).
 Promotion (percent 100, or the field removed) moves the new template into the stable Deployment and drops the
 canary; rollback (percent 0) keeps the stable template and drops the canary.
@@ -212,7 +213,7 @@ def lay_out(observed: Observed, *, pods: Mapping[str, Pod], config: Config) -> L
             )
         layout.readiness[component] = readiness
         layout.components[component] = status
-    routes = routing.routes(isvc=isvc, backends=backends[top], config=config)
+    routes = routing.routes(isvc=isvc, backends=backends[top], config=config, explainer=backends.get("explainer", ()))
     layout.children.extend(routes)
     missing = [r for r in routes if child_key(r) not in {child_key(c) for c in observed.children}]
     if missing:

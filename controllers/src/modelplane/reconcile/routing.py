@@ -2,6 +2,11 @@
 
 Which kind is the `ingress.routing` choice of the configuration. Backends carry weights so a canary splits
 traffic; a plain Ingress has no weights, so the canary gets a second Ingress with the NGINX canary annotations.
+With an explainer, V1 explanation calls go to `<isvc>-explainer` and everything else to the top component, as in
+Serverless mode. The VirtualService matches any model name with the same regular expression as Serverless mode;
+Ingress and HTTPRoute match the exact path `/v1/models/<isvc>:explain` (the model name the runtimes serve is the
+InferenceService's name), since an Ingress has no regular expressions and an HTTPRoute's are an
+implementation-specific extra while exact paths are core in both.
 """
 
 from __future__ import annotations
@@ -27,14 +32,44 @@ def _split_gateway(gateway: str, *, default_namespace: str) -> tuple[str, str]:
     return (namespace or default_namespace), name
 
 
-def routes(*, isvc: Manifest, backends: tuple[Backend, ...], config: Config) -> list[dict[str, Any]]:
-    """The routing objects for `backends` (weights add up to 100) in the configured kind."""
+#: The V1 explanation path of any model (Istio's regular expressions are RE2, as are Serverless mode's).
+EXPLAIN_REGEX = r"^/v1/models/[\w-]+:explain$"
+
+
+def explain_path(isvc: Manifest) -> str:
+    """The exact V1 explanation path of the InferenceService's model."""
+    return f"/v1/models/{isvc['metadata']['name']}:explain"
+
+
+def _live(backends: tuple[Backend, ...]) -> tuple[Backend, ...]:
+    return tuple(b for b in backends if b.weight > 0) or backends[:1]
+
+
+def routes(
+    *, isvc: Manifest, backends: tuple[Backend, ...], config: Config, explainer: tuple[Backend, ...] = ()
+) -> list[dict[str, Any]]:
+    """The routing objects for `backends` (weights add up to 100) in the configured kind; `explainer` (when
+    given) takes the V1 explanation calls."""
     name = isvc["metadata"]["name"]
     namespace = isvc["metadata"]["namespace"]
     host = names.external_host(name=name, namespace=namespace, config=config)
-    live = tuple(b for b in backends if b.weight > 0) or backends[:1]
+    live = _live(backends)
+    explaining = _live(explainer) if explainer else ()
     if config.ingress.routing == "gateway-api":
         gw_namespace, gw_name = _split_gateway(config.ingress.gateway, default_namespace=namespace)
+
+        def refs(targets: tuple[Backend, ...]) -> list[dict[str, Any]]:
+            return [{"kind": "Service", "name": b.service, "port": 80, "weight": b.weight} for b in targets]
+
+        rules: list[dict[str, Any]] = []
+        if explaining:
+            rules.append(
+                {
+                    "matches": [{"path": {"type": "Exact", "value": explain_path(isvc)}}],
+                    "backendRefs": refs(explaining),
+                }
+            )
+        rules.append({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": refs(live)})
         return [
             {
                 "apiVersion": "gateway.networking.k8s.io/v1",
@@ -50,18 +85,28 @@ def routes(*, isvc: Manifest, backends: tuple[Backend, ...], config: Config) -> 
                             "namespace": gw_namespace,
                         }
                     ],
-                    "rules": [
-                        {
-                            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                            "backendRefs": [
-                                {"kind": "Service", "name": b.service, "port": 80, "weight": b.weight} for b in live
-                            ],
-                        }
-                    ],
+                    "rules": rules,
                 },
             }
         ]
     if config.ingress.routing == "istio":
+
+        def destinations(targets: tuple[Backend, ...]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "destination": {
+                        "host": names.local_host(name=b.service, namespace=namespace),
+                        "port": {"number": 80},
+                    },
+                    "weight": b.weight,
+                }
+                for b in targets
+            ]
+
+        http: list[dict[str, Any]] = []
+        if explaining:
+            http.append({"match": [{"uri": {"regex": EXPLAIN_REGEX}}], "route": destinations(explaining)})
+        http.append({"route": destinations(live)})
         return [
             {
                 "apiVersion": "networking.istio.io/v1beta1",
@@ -70,24 +115,16 @@ def routes(*, isvc: Manifest, backends: tuple[Backend, ...], config: Config) -> 
                 "spec": {
                     "hosts": [host],
                     "gateways": [config.ingress.gateway],
-                    "http": [
-                        {
-                            "route": [
-                                {
-                                    "destination": {
-                                        "host": names.local_host(name=b.service, namespace=namespace),
-                                        "port": {"number": 80},
-                                    },
-                                    "weight": b.weight,
-                                }
-                                for b in live
-                            ]
-                        }
-                    ],
+                    "http": http,
                 },
             }
         ]
-    result = [_ingress(isvc=isvc, name=name, host=host, backend=live[0], config=config, canary_weight=None)]
+    main = _ingress(isvc=isvc, name=name, host=host, backend=live[0], config=config, canary_weight=None)
+    if explaining:
+        # Only the main Ingress: a canary Ingress splits the host's other paths, the explainer keeps its own.
+        paths = main["spec"]["rules"][0]["http"]["paths"]
+        paths.insert(0, _path(explain_path(isvc), path_type="Exact", service=explaining[0].service))
+    result = [main]
     for backend in live[1:]:
         result.append(
             _ingress(
@@ -120,16 +157,12 @@ def _ingress(
             "rules": [
                 {
                     "host": host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": backend.service, "port": {"number": 80}}},
-                            }
-                        ]
-                    },
+                    "http": {"paths": [_path("/", path_type="Prefix", service=backend.service)]},
                 }
             ],
         },
     }
+
+
+def _path(path: str, *, path_type: str, service: str) -> dict[str, Any]:
+    return {"path": path, "pathType": path_type, "backend": {"service": {"name": service, "port": {"number": 80}}}}

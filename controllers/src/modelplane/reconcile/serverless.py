@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from modelplane.reconcile import names
+from modelplane.reconcile import names, routing
 from modelplane.reconcile.config import Config
 from modelplane.reconcile.observed import Manifest, Observed
 from modelplane.reconcile.plan import Event
@@ -91,7 +91,7 @@ def knative_service(
     }
 
 
-EXPLAIN_PATH = r"^/v1/models/[\w-]+:explain$"
+EXPLAIN_PATH = routing.EXPLAIN_REGEX
 
 
 def virtual_service(
