@@ -1,5 +1,6 @@
 """Tests of reading the `inferenceservice-config` ConfigMap: KServe's defaults, each section's fields, the newer
-deployment-mode names, and errors that name the key and field for bad JSON, wrong types and unknown choices.
+deployment-mode names, the storage initializer's node cache (off by default, an absolute path when on), and errors
+that name the key and field for bad JSON, wrong types, unknown choices and unusable cache paths.
 """
 
 from __future__ import annotations
@@ -46,9 +47,38 @@ def test_sections_are_read() -> None:
         ({"deploy": '{"defaultDeploymentMode": "Fast"}'}, "field 'defaultDeploymentMode' is 'Fast'"),
         ({"batcher": '{"maxBatchSize": 0}'}, "field 'maxBatchSize' must be a positive integer"),
         ({"storageInitializer": '{"image": ""}'}, "field 'image' must be a non-empty string"),
+        ({"storageInitializer": '{"cacheHostPath": "cache"}'}, "field 'cacheHostPath' is 'cache'; give an absolute"),
+        ({"storageInitializer": '{"cacheHostPath": "/var/../etc"}'}, "without '..'"),
+        ({"storageInitializer": '{"cacheHostPath": true}'}, "field 'cacheHostPath' must be a string path"),
     ],
-    ids=["bad-json", "not-object", "unknown-routing", "unknown-mode", "zero-batch", "empty-image"],
+    ids=[
+        "bad-json",
+        "not-object",
+        "unknown-routing",
+        "unknown-mode",
+        "zero-batch",
+        "empty-image",
+        "relative-cache-path",
+        "cache-path-climbing-out",
+        "cache-path-not-a-string",
+    ],
 )
 def test_bad_values_are_named(data: dict[str, str], expected: str) -> None:
     with pytest.raises(errors.ConfigError, match=expected.replace("[", r"\[").replace("(", r"\(")):
         config.from_configmap_data(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        (None, ""),
+        ('""', ""),
+        ('"/var/cache/modelplane"', "/var/cache/modelplane"),
+        ('"/var/cache/modelplane/"', "/var/cache/modelplane"),
+    ],
+    ids=["absent-off", "empty-off", "absolute", "trailing-slash-dropped"],
+)
+def test_storage_cache_host_path(field: str | None, expected: str) -> None:
+    section = "{}" if field is None else f'{{"cacheHostPath": {field}}}'
+    parsed = config.from_configmap_data({"storageInitializer": section})
+    assert parsed.storage_initializer.cache_host_path == expected

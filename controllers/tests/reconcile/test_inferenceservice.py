@@ -5,10 +5,11 @@ rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a thi
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
 (Deployment/Service/HPA with Istio, Ingress and Gateway API routing, each sending V1 `:explain` to the explainer,
 memory HPA, autoscaler none/external, canary Deployment with weighted routing, promotion, rollback, readiness from
-Deployment availability, a multi-model runtime's model directory writable), no fitting runtime, pruning of children
-no longer wanted, idempotence (a second reconcile over its own output changes nothing), and the deployment mode:
-recorded in `status.deploymentMode`, then kept (children not pruned) when the configured default changes, and read
-from existing children for an InferenceService reconciled before the mode was recorded.
+Deployment availability, a multi-model runtime's model directory writable, the node storage cache mounted into the
+storage initializer), no fitting runtime, pruning of children no longer wanted, idempotence (a second reconcile over
+its own output changes nothing), and the deployment mode: recorded in `status.deploymentMode`, then kept (children
+not pruned) when the configured default changes, and read from existing children for an InferenceService reconciled
+before the mode was recorded.
 """
 
 from __future__ import annotations
@@ -424,6 +425,10 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
             ),
         ),
         CONFIG,
+    ),
+    "raw-storage-cache": lambda: (
+        observe(isvc(predictor=SKLEARN, annotations=RAW)),
+        config_mod.from_configmap_data({"storageInitializer": '{"cacheHostPath": "/var/cache/modelplane"}'}),
     ),
     "raw-canary-split": lambda: (raw_canary(10), CONFIG),
     "raw-canary-split-ingress": lambda: (raw_canary(25), cfg(routing="ingress")),

@@ -32,13 +32,18 @@ class IngressConfig:
 
 @dataclasses.dataclass(frozen=True)
 class StorageInitializerConfig:
-    """The init container that copies a storage URI into `/mnt/models`."""
+    """The init container that copies a storage URI into `/mnt/models`.
+
+    `cache_host_path` (ConfigMap field `cacheHostPath`, off when empty, as KServe has no node cache by default) is a
+    directory on each node that is mounted into the storage initializer as its content-addressed cache
+    (`MODELPLANE_STORAGE_CACHE`), so a second replica on a node copies a model instead of downloading it again."""
 
     image: str = "modelplane/runtime:0.1.0"
     cpu_request: str = "100m"
     cpu_limit: str = "1"
     memory_request: str = "100Mi"
     memory_limit: str = "1Gi"
+    cache_host_path: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +99,21 @@ def _positive(section: Mapping[str, Any], *, key: str, field: str, default: int)
     return value
 
 
+def _host_path(section: Mapping[str, Any], *, key: str, field: str) -> str:
+    """An absolute node path without `..`, or "" when the field is absent or empty (the feature is off)."""
+    value = section.get(field, "")
+    if not isinstance(value, str):
+        raise errors.ConfigError(f"ConfigMap key {key!r}: field {field!r} must be a string path, got {value!r}")
+    if value == "":
+        return ""
+    if not value.startswith("/") or ".." in value.split("/"):
+        raise errors.ConfigError(
+            f"ConfigMap key {key!r}: field {field!r} is {value!r}; give an absolute path on the node without '..' "
+            "(for example /var/cache/modelplane), or leave it empty to turn the cache off"
+        )
+    return value.rstrip("/") or "/"
+
+
 def from_configmap_data(data: Mapping[str, str]) -> Config:
     """Parse the `data` of an `inferenceservice-config` ConfigMap; missing keys and fields take KServe's defaults."""
     base = Config()
@@ -134,6 +154,7 @@ def from_configmap_data(data: Mapping[str, str]) -> Config:
             cpu_limit=_text(storage, key="storageInitializer", field="cpuLimit", default=sto.cpu_limit),
             memory_request=_text(storage, key="storageInitializer", field="memoryRequest", default=sto.memory_request),
             memory_limit=_text(storage, key="storageInitializer", field="memoryLimit", default=sto.memory_limit),
+            cache_host_path=_host_path(storage, key="storageInitializer", field="cacheHostPath"),
         ),
         runtime_image=_text(_section(data, "runtime"), key="runtime", field="image", default=base.runtime_image),
         logger_default_url=logger_url,

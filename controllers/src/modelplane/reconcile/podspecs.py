@@ -18,6 +18,9 @@ from modelplane.reconcile.config import Config
 
 MODEL_DIR = "/mnt/models"
 STORAGE_VOLUME = "kserve-provision-location"
+CACHE_VOLUME = "modelplane-storage-cache"
+CACHE_DIR = "/var/cache/modelplane-storage"
+CACHE_VARIABLE = "MODELPLANE_STORAGE_CACHE"
 PVC_VOLUME = "kserve-pvc-source"
 SERVING_CONTAINER = "kserve-container"
 HTTP_PORT = 8080
@@ -213,7 +216,20 @@ def _storage(
     }
     if component.credentials.env:
         init["env"] = copy.deepcopy(list(component.credentials.env))
+    if sic.cache_host_path:
+        _mount_cache(pod=pod, container=init, host_path=sic.cache_host_path)
+        if multi_model:  # the server fetches TrainedModels with the same code, so it shares the node's cache
+            _mount_cache(pod=pod, container=main, host_path=sic.cache_host_path)
     pod.setdefault("initContainers", []).append(init)
+
+
+def _mount_cache(*, pod: dict[str, Any], container: dict[str, Any], host_path: str) -> None:
+    """Mount the node's storage cache into `container` and point the storage code at it."""
+    volumes = pod.setdefault("volumes", [])
+    if not any(v.get("name") == CACHE_VOLUME for v in volumes):
+        volumes.append({"name": CACHE_VOLUME, "hostPath": {"path": host_path, "type": "DirectoryOrCreate"}})
+    container.setdefault("volumeMounts", []).append({"name": CACHE_VOLUME, "mountPath": CACHE_DIR})
+    container["env"] = _merge_env(list(container.get("env") or []), [{"name": CACHE_VARIABLE, "value": CACHE_DIR}])
 
 
 def build(component: ComponentInput, *, config: Config) -> Pod:
