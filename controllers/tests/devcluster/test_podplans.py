@@ -1,6 +1,7 @@
 """Covers devcluster.podplans (with volumes, sources and images): a KServe-like predictor pod with a storage
 initializer, a projected ServiceAccount token and a PVC becomes the right processes, mounts and probes; the
-launch command line; and the errors for pods the process node cannot run."""
+launch command line; the runtime image's own environment (MODELPLANE_HTTP_HOST at the pod's IP, overridden by the
+container's env); and the errors for pods the process node cannot run."""
 
 from __future__ import annotations
 
@@ -117,6 +118,16 @@ def test_predictor_pod_becomes_init_then_main_processes() -> None:
     assert (env["KUBERNETES_SERVICE_HOST"], env["KUBERNETES_SERVICE_PORT"]) == ("127.0.0.1", "16443")
     assert planned.grace_seconds == 5.0
     assert planned.restart_policy == "Always"
+
+
+def test_the_runtime_images_env_listens_on_the_pod_ip_unless_the_container_says_otherwise() -> None:
+    pod = predictor_pod()
+    main = pod["spec"]["containers"][0]
+    main["args"] = ["--model_name=iris", "--model_dir=/mnt/models", "--http_port=8080"]
+    assert dict(plan(pod).containers[0].env)["MODELPLANE_HTTP_HOST"] == "198.18.0.9"
+
+    main["env"] = [{"name": "MODELPLANE_HTTP_HOST", "value": "198.18.7.7"}]
+    assert dict(plan(pod).containers[0].env)["MODELPLANE_HTTP_HOST"] == "198.18.7.7"
 
 
 def test_volumes_map_to_host_folders_and_files() -> None:

@@ -169,6 +169,7 @@ def _container(
             f"init container {name!r} is a sidecar (restartPolicy: Always), which the process node does not run"
         )
     base = image_env(settings=settings, pod_name=str((pod.get("metadata") or {}).get("name", "")))
+    base.update(images.image_env(rule, pod_ip=pod_ip))
     env = envs.container_env(
         pod,
         container,
