@@ -63,7 +63,19 @@ SELECTIONS = {
         "high",
     ),
     "name-breaks-priority-ties": ((rt("b", fmt("sklearn")), rt("a", fmt("sklearn"))), (), {}, "a"),
-    "namespaced-before-cluster": ((), (rt("ns", fmt("sklearn", priority=0)),), {}, "ns"),
+    # A cluster runtime that would win on priority and on name order, so only the namespace rule picks `ns`.
+    "namespaced-before-cluster": (
+        (rt("a-cluster", fmt("sklearn", priority=9)),),
+        (rt("ns", fmt("sklearn", priority=0)),),
+        {},
+        "ns",
+    ),
+    "named-namespaced-before-cluster-of-same-name": (
+        (rt("shared", fmt("sklearn")),),
+        (rt("shared", fmt("sklearn")),),
+        {"runtime": "shared"},
+        "shared",
+    ),
     "auto-select-required": ((rt("manual", fmt("sklearn", auto=False)), rt("auto", fmt("sklearn"))), (), {}, "auto"),
     "disabled-skipped": (
         (rt("off", fmt("sklearn", priority=9), disabled=True), rt("on", fmt("sklearn"))),
