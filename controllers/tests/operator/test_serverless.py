@@ -1,9 +1,10 @@
 """Serverless journeys against the local control plane, with the operator running as a process.
 
-Covers: an InferenceService created with the kserve SDK's KServeClient gets its Knative Service and top-level
-VirtualService; once the test reports the Knative Service Ready (as Knative would), the InferenceService turns Ready
-with its URL; a second reconcile of the unchanged object writes nothing (no resourceVersion moves); deleting the
-InferenceService removes every child.
+Covers: an InferenceService created with the kserve SDK's KServeClient (from its V1beta1InferenceService model
+classes, unchanged) gets its Knative Service and top-level VirtualService; once the test reports the Knative Service
+Ready (as Knative would), the InferenceService turns Ready with its URL; a second reconcile of the unchanged object
+writes nothing (no resourceVersion moves, even from a replica that never applied its children, and the next one sends
+nothing); deleting the InferenceService removes every child.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import pathlib
 from typing import Any
 
 import pytest
-from kserve import KServeClient, constants
+from kserve import (
+    KServeClient,
+    V1beta1InferenceService,
+    V1beta1InferenceServiceSpec,
+    V1beta1PredictorSpec,
+    V1beta1SKLearnSpec,
+    constants,
+)
 from kubernetes.client import V1ObjectMeta
 from modelplane.operator import applying, clients, observing
 from modelplane.reconcile import config as config_mod
@@ -21,27 +29,21 @@ from modelplane.reconcile import inferenceservice
 pytestmark = pytest.mark.cluster
 
 
-class SdkManifest(dict[str, Any]):
-    """A manifest as KServeClient.create takes it: kserve 0.21 reads `.api_version` and `.metadata.namespace`, and
-    the kubernetes 37 client it calls accepts only a dict body (its pydantic check refuses the SDK's model objects,
-    whose serialisation also keeps snake_case keys), so the body is both."""
-
-    @property
-    def api_version(self) -> str:
-        return str(self["apiVersion"])
-
-    @property
-    def metadata(self) -> V1ObjectMeta:
-        return V1ObjectMeta(name=self["metadata"]["name"], namespace=self["metadata"]["namespace"])
-
-
 def _sdk_create(kubeconfig: pathlib.Path, *, name: str, namespace: str) -> KServeClient:
+    """Create the InferenceService exactly as KServe's documentation does, with the SDK's own model classes."""
     client = KServeClient(config_file=str(kubeconfig))
-    isvc = SdkManifest(
-        apiVersion=constants.KSERVE_V1BETA1,
+    isvc = V1beta1InferenceService(
+        api_version=constants.KSERVE_V1BETA1,
         kind=constants.KSERVE_KIND_INFERENCESERVICE,
-        metadata={"name": name, "namespace": namespace},
-        spec={"predictor": {"sklearn": {"storageUri": "gs://kfserving-examples/models/sklearn/1.0/model"}}},
+        # The mode is explicit: a shared cluster may run another controller whose configured default is Raw.
+        metadata=V1ObjectMeta(
+            name=name, namespace=namespace, annotations={"serving.kserve.io/deploymentMode": "Serverless"}
+        ),
+        spec=V1beta1InferenceServiceSpec(
+            predictor=V1beta1PredictorSpec(
+                sklearn=V1beta1SKLearnSpec(storage_uri="gs://kfserving-examples/models/sklearn/1.0/model")
+            )
+        ),
     )
     client.create(isvc, namespace=namespace)
     return client
@@ -139,10 +141,15 @@ def test_second_reconcile_of_unchanged_object_writes_nothing(
         config=config,
     )
     plan = inferenceservice.reconcile(observed, config)
-    _, writes = applying.apply_children(cluster, plan=plan, observed=observed)
-    status_written = applying.patch_status(cluster, obj=observed.isvc, status=plan.status)
+    book: applying.AppliedBook = {}
+    # A replica that never applied these children (a new leader) sends them once: server-side apply changes nothing.
+    first = applying.apply_children(cluster, plan=plan, observed=observed, book=book)
+    # Now it knows what it applied, so the same reconcile sends nothing at all.
+    second = applying.apply_children(cluster, plan=plan, observed=observed, book=book)
+    status_written = applying.patch_status(cluster, obj=before_isvc, status=plan.status)
 
-    assert (writes, status_written) == (0, False)
+    assert (first.writes, first.repaired, second.writes, second.repaired, status_written) == (0, [], 0, [], False)
+    assert len(book) == len(plan.children)
     assert (
         kube.get("inferenceservice", "steady", namespace=namespace)["metadata"]["resourceVersion"]
         == before_isvc["metadata"]["resourceVersion"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import kubernetes
+import urllib3
 
 FIELD_MANAGER = "modelplane"
 
@@ -84,7 +86,7 @@ class Cluster:
         when the client library was imported) or ~/.kube/config."""
         configuration = kubernetes.client.Configuration()
         try:
-            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call,unused-ignore]
         except kubernetes.config.ConfigException:
             _load_kubeconfig(configuration)
         configuration.connection_pool_maxsize = pool_size
@@ -100,21 +102,21 @@ class Cluster:
         content_type: str = "application/json",
         accept: str = "application/json",
     ) -> dict[str, Any] | None:
-        """One API call; the decoded JSON answer, None for 404 on GET and DELETE, ApiError for other failures."""
-        _, url, headers, data, _ = self._api.param_serialize(
-            method=method,
-            resource_path=resource_path,
-            query_params=query or [],
-            header_params={"Content-Type": content_type, "Accept": accept},
-            body=body,
-            auth_settings=["BearerToken"],
-        )
+        """One API call; the decoded JSON answer, None for 404 on GET and DELETE, ApiError for other failures.
+
+        It goes through the client's connection pool (TLS, client certificates) with the client's auth headers
+        (refreshed tokens included), not its generated API layer, whose calling convention differs between
+        client releases."""
+        configuration = self._api.configuration
+        url = configuration.host + resource_path + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        headers = {"Content-Type": content_type, "Accept": accept}
+        for auth in configuration.auth_settings().values():
+            if auth.get("in") == "header" and auth.get("value"):
+                headers[str(auth["key"])] = str(auth["value"])
+        data = json.dumps(body).encode() if body is not None else None
         try:
-            response = self._api.call_api(method, url, header_params=headers, body=data, _request_timeout=30)
-            response.read()  # type: ignore[no-untyped-call]
-        except kubernetes.client.ApiException as exc:
-            raise ApiError(f"{method} {resource_path}: {exc.reason}", status=int(exc.status or 0)) from exc
-        except OSError as exc:
+            response = self._api.rest_client.pool_manager.request(method, url, body=data, headers=headers, timeout=30.0)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ApiError(f"{method} {resource_path}: {exc}", status=0) from exc
         if response.status == 404 and method in ("GET", "DELETE"):
             return None
@@ -168,7 +170,7 @@ class Cluster:
 def _load_kubeconfig(configuration: kubernetes.client.Configuration) -> None:
     path = os.environ.get("KUBECONFIG") or None
     try:
-        kubernetes.config.load_kube_config(config_file=path, client_configuration=configuration)  # type: ignore[no-untyped-call]
+        kubernetes.config.load_kube_config(config_file=path, client_configuration=configuration)  # type: ignore[no-untyped-call,unused-ignore]
     except (kubernetes.config.ConfigException, OSError) as exc:
         where = f"KUBECONFIG={path}" if path else "~/.kube/config (KUBECONFIG is unset)"
         raise ApiError(
