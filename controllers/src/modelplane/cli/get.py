@@ -66,7 +66,7 @@ def _list(*, namespace: str | None, all_namespaces: bool, name: str | None) -> t
         if name is not None:
             if namespace is None:
                 raise errors.CliError("give -n NAMESPACE with a NAME (or leave out -A)")
-            found: dict[str, Any] = api.get_namespaced_custom_object(group, version, namespace, plural, name)  # type: ignore[assignment]
+            found: dict[str, Any] = api.get_namespaced_custom_object(group, version, namespace, plural, name)  # type: ignore[assignment,unused-ignore]
             return namespace, [found]
         if namespace is None:
             listed = api.list_cluster_custom_object(group, version, plural)
