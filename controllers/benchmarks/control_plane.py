@@ -214,9 +214,11 @@ def measure(*, count: int, clients_n: int, timeout: float, workers: int) -> tupl
     cluster = clients.Cluster.connect(pool_size=clients_n * 2)
     cluster.apply(RUNTIME)
     namespace = "bench"
-    cluster.request(
-        "POST", "/api/v1/namespaces", body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-    )
+    # The operator's controller namespace, where it holds its leader-election Lease, as an install has it.
+    for name in (namespace, "modelplane-system"):
+        cluster.request(
+            "POST", "/api/v1/namespaces", body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        )
     names = [f"isvc-{i:04d}" for i in range(count)]
     log = tempfile.NamedTemporaryFile("w", prefix="bench-operator-", suffix=".log", delete=False)  # noqa: SIM115
     operator = subprocess.Popen(
