@@ -215,6 +215,11 @@ loadtest-batching: venv loadtest-peers ## Batching benchmark (minutes): off, fix
 loadtest-scaling: venv ## Scaling benchmark (minutes): 1, 2 and 4 runtime replicas behind nginx x offered load.
 	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --out $(LOADTEST_OUT)/scaling $(LOADTEST_ARGS)
 
+.PHONY: loadtest-scaling-ingress
+loadtest-scaling-ingress: venv tools cluster-up node-up ingress-up platform-up ## Scaling benchmark (minutes) on the local cluster: InferenceServices of 1, 2, 4 replicas behind the local ingress.
+	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --kubeconfig "$$(hack/cluster.sh kubeconfig)" \
+	  --ingress "$$(hack/local-ingress.sh url)" --out $(LOADTEST_OUT)/scaling-ingress $(LOADTEST_ARGS)
+
 .PHONY: loadtest-report
 loadtest-report: venv ## Markdown + PNG report of a run: RUN=<csv prefix> (several: RUN="a b" compares them) [REPORT_DIR=...].
 	@[ -n "$(RUN)" ] || { echo "loadtest-report: give RUN=<csv prefix of a run>, e.g. RUN=$(LOADTEST_OUT)/step" >&2; exit 2; }

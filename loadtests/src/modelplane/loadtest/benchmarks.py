@@ -8,7 +8,8 @@ ms), `fixed:B:L` (MLServer 1.7.1's batcher, which waits for B requests or L ms: 
 sidecar) and `mlserver-off` (MLServer without batching, the baseline for the fixed ones). All use the V2
 protocol, which both servers speak.
 
-`scaling`: 1, 2, 4... replicas of the runtime behind nginx (round robin), swept the same way.
+`scaling`: 1, 2, 4... replicas of the runtime behind nginx (round robin), swept the same way; with `--kubeconfig`,
+InferenceServices of 1, 2, 4... fixed replicas on that cluster, loaded through its ingress (`deploying`).
 The Knative autoscaler's part (time to scale on a step or spike, cold start from zero) needs a cluster running
 Knative: point `modelplane-loadtest run --shape step|spike --kubeconfig ... --isvc ...` at it.
 """
@@ -93,6 +94,14 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     scaling = commands.add_parser("scaling", help="scaling benchmark: replicas behind nginx x offered load")
     scaling.add_argument("--replicas", default="1,2,4")
     scaling.add_argument("--max-batch-size", type=int, help="turn each replica's adaptive batcher on")
+    scaling.add_argument(
+        "--kubeconfig",
+        type=pathlib.Path,
+        help="deploy the replicas as InferenceServices on this cluster and load them through --ingress",
+    )
+    scaling.add_argument("--ingress", default="http://127.0.0.1:8088", help="the cluster's ingress (with --kubeconfig)")
+    scaling.add_argument("--namespace", default="loadtest-scaling", help="namespace for the InferenceServices")
+    scaling.add_argument("--keep", action="store_true", help="leave the namespace in place afterwards")
     scaling.set_defaults(handler=run_scaling)
     for parser in (batching, scaling):
         parser.add_argument("--model", choices=models.KINDS, default="sklearn")
@@ -121,6 +130,8 @@ class Contender:
     name: str
     url: str
     scrape: bool
+    host_header: str | None = None
+    model_name: str | None = None  # the name the server knows the model by, when not the benchmark model's
     rows: list[results.Summary] = dataclasses.field(default_factory=list)
     batches: list[tuple[int, float, metrics.Histogram]] = dataclasses.field(default_factory=list)
     stopped: str = ""
@@ -146,7 +157,12 @@ def sweep(args: argparse.Namespace, *, contenders: list[Contender], model: model
             profile = profiles.step(levels=[level], step_s=args.step_s, min_arrivals=args.min_arrivals)
             outcome = running.run(
                 running.RunSettings(
-                    target=targets.parse(url=contender.url, model=model.name, protocol="v2"),
+                    target=targets.parse(
+                        url=contender.url,
+                        model=contender.model_name or model.name,
+                        protocol="v2",
+                        host_header=contender.host_header,
+                    ),
                     body=payloads.body(payload),
                     profile=profile,
                     csv_prefix=runs / f"{contender.name}-{level:g}",
@@ -253,6 +269,8 @@ def run_scaling(args: argparse.Namespace) -> int:
     counts = parse_replicas(args.replicas)
     args.out.mkdir(parents=True, exist_ok=True)
     model = models.build(kind=args.model, workdir=args.out / "models")
+    if args.kubeconfig is not None:
+        return _scaling_on_cluster(args, counts=counts, model=model)
     specs: list[servers.ServerSpec] = []
     contenders: list[Contender] = []
     for count in counts:
@@ -274,7 +292,7 @@ def run_scaling(args: argparse.Namespace) -> int:
             ready_path=f"/v2/models/{model.name}/ready",
         )
         specs.append(balancer)
-        contenders.append(Contender(label=f"{count} replicas", name=f"scaling-{count}", url=url, scrape=False))
+        contenders.append(Contender(label=_replicas_label(count), name=f"scaling-{count}", url=url, scrape=False))
     with servers.all_running(specs):
         prefixes = sweep(args, contenders=contenders, model=model)
     path = reporting.compare(
@@ -282,6 +300,45 @@ def run_scaling(args: argparse.Namespace) -> int:
         out_dir=args.out,
         name=f"scaling-{args.model}",
         title=args.title or f"Scaling: {args.model} model behind nginx",
+    )
+    print(f"report: {path}")
+    return 0
+
+
+def _replicas_label(count: int) -> str:
+    return f"{count} replica" if count == 1 else f"{count} replicas"
+
+
+def _scaling_on_cluster(args: argparse.Namespace, *, counts: list[int], model: models.BenchModel) -> int:
+    """The same sweep against InferenceServices of 1, 2, 4... fixed replicas behind the cluster's ingress."""
+    from modelplane.loadtest import deploying, reporting
+
+    if args.model != "sklearn":
+        raise errors.InvalidRun("on a cluster the scaling benchmark serves --model sklearn (the chart's runtime)")
+    if args.max_batch_size is not None:
+        raise errors.InvalidRun("--max-batch-size applies to local replicas; give the InferenceServices a batcher")
+    with deploying.deployed(
+        kubeconfig=args.kubeconfig, namespace=args.namespace, model_file=model.model_file, counts=counts,
+        keep=args.keep,
+    ) as hosts:  # fmt: skip
+        # Each InferenceService serves the model under its own name (the runtime's `--model_name={{.Name}}`).
+        contenders = [
+            Contender(
+                label=f"{_replicas_label(count)} (ingress)",
+                name=f"scaling-{count}",
+                url=args.ingress,
+                scrape=False,
+                host_header=hosts[count],
+                model_name=deploying.isvc_name(count),
+            )
+            for count in counts
+        ]
+        prefixes = sweep(args, contenders=contenders, model=model)
+    path = reporting.compare(
+        [reporting.load(prefix) for prefix in prefixes],
+        out_dir=args.out,
+        name=f"scaling-{args.model}-ingress",
+        title=args.title or f"Scaling: {args.model} model, InferenceServices behind the cluster's ingress",
     )
     print(f"report: {path}")
     return 0
