@@ -112,7 +112,7 @@ def test_deleting_a_raw_isvc_removes_every_child(namespace: str, kube: Any) -> N
     kube.wait_for("the route", lambda: kube.get(VS, "gone", namespace=namespace))
     selector = "serving.kserve.io/inferenceservice=gone"
     kinds = ("deployments", "services", "hpa", VS)
-    assert all(kube.list(kind, namespace=namespace, selector=selector) for kind in kinds)
+    kube.wait_for("every child", lambda: all(kube.list(kind, namespace=namespace, selector=selector) for kind in kinds))
     assert kube.delete("inferenceservice", "gone", namespace=namespace).returncode == 0
     kube.wait_for(
         "garbage collection of every child",

@@ -216,7 +216,7 @@ def test_the_generated_cluster_role_is_all_the_operator_needs(
         )
         log = operator.log(2000)
         assert "may not list/watch endpointslices" not in log
-        assert "403" not in log
+        assert "HTTP 403" not in log
         assert "forbidden" not in log.lower(), log
     finally:
         for kind in ("clusterrolebinding", "clusterrole"):

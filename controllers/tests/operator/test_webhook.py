@@ -17,11 +17,11 @@ import pytest
 pytestmark = pytest.mark.cluster
 
 # Another operator of this project on a shared cluster may register the same rules under its own configuration
-# name (a local run's `validate-<kind>.<configuration>`, or the chart's `<kind>.validation.modelplane.io`); whichever
-# answers first, the refusal comes from this project's webhook code.
+# name (a local run's `validate-<kind>.<configuration>`, or a chart release's
+# `<kind>[.<release>].validation.modelplane.io`); whichever answers first, the refusal comes from this project's code.
 DENIED = (
-    r'admission webhook "(validate-{kind}\.[a-z0-9.-]*serving\.kserve\.io|{kind}\.validation\.modelplane\.io)" '
-    r"denied the request"
+    r'admission webhook "(validate-{kind}\.[a-z0-9.-]*serving\.kserve\.io'
+    r'|{kind}\.([a-z0-9-]+\.)?validation\.modelplane\.io)" denied the request'
 )
 
 
