@@ -19,7 +19,7 @@ UNREACHABLE = (OSError, urllib3.exceptions.HTTPError)
 
 def connect(kubeconfig: str | None) -> client.ApiClient:
     """An API client for the given kubeconfig (or the default one)."""
-    api: client.ApiClient = config.new_client_from_config(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+    api: client.ApiClient = config.new_client_from_config(config_file=kubeconfig)
     return api
 
 

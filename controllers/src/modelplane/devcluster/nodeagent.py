@@ -219,8 +219,8 @@ class NodeAgent:
                 for pod in listing.get("items") or []:
                     self.sync("ADDED", pod)
                 version = listing["metadata"]["resourceVersion"]
-                stream = watch.Watch()  # type: ignore[no-untyped-call]
-                for event in stream.stream(  # type: ignore[no-untyped-call]
+                stream = watch.Watch()
+                for event in stream.stream(
                     self.core.list_pod_for_all_namespaces,
                     field_selector=selector,
                     resource_version=version,
@@ -228,7 +228,7 @@ class NodeAgent:
                     allow_watch_bookmarks=False,
                 ):
                     if self.stopping.is_set():
-                        stream.stop()  # type: ignore[no-untyped-call]
+                        stream.stop()
                         break
                     if event["type"] == "ERROR":
                         break

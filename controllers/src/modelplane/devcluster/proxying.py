@@ -138,12 +138,12 @@ class LocalIngress:
             try:
                 listing = kubeio.raw(kind.lister(_preload_content=False))
                 self.stale.set()
-                stream = watch.Watch()  # type: ignore[no-untyped-call]
-                for event in stream.stream(  # type: ignore[no-untyped-call]
+                stream = watch.Watch()
+                for event in stream.stream(
                     kind.lister, resource_version=listing["metadata"]["resourceVersion"], timeout_seconds=60
                 ):
                     if self.stopping.is_set():
-                        stream.stop()  # type: ignore[no-untyped-call]
+                        stream.stop()
                         break
                     if event["type"] == "ERROR":
                         break
