@@ -1,6 +1,7 @@
 """Tests of the InferenceService reconcile against golden manifests, one case per mode and feature.
 
-Covers: Serverless (legacy framework field, model format + autoscaling, transformer routing, canary split and
+Covers: Serverless (legacy framework field, model format + autoscaling, transformer routing (a transformer or
+explainer gets `--model_name` and `--predictor_host` unless its args name them), canary split and
 rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a third-party runtime, GPU and scheduling
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
 (Deployment/Service/HPA with Istio, Ingress and Gateway API routing, each sending V1 `:explain` to the explainer,
@@ -399,6 +400,24 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
                 predictor=SKLEARN,
                 annotations=RAW,
                 transformer={"containers": [{"name": "t", "image": "example/transformer:1"}]},
+            )
+        ),
+        CONFIG,
+    ),
+    "raw-transformer-names-its-own-predictor": lambda: (
+        observe(
+            isvc(
+                predictor=SKLEARN,
+                annotations=RAW,
+                transformer={
+                    "containers": [
+                        {
+                            "name": "t",
+                            "image": "example/transformer:1",
+                            "args": ["--model_name=flowers", "--predictor_host=elsewhere.models:8080"],
+                        }
+                    ]
+                },
             )
         ),
         CONFIG,

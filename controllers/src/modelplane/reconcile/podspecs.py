@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelplane.reconcile import credentials as creds
@@ -232,6 +232,21 @@ def _mount_cache(*, pod: dict[str, Any], container: dict[str, Any], host_path: s
     container["env"] = _merge_env(list(container.get("env") or []), [{"name": CACHE_VARIABLE, "value": CACHE_DIR}])
 
 
+def _has_flag(args: Sequence[str], flag: str) -> bool:
+    return any(arg == flag or arg.startswith(f"{flag}=") for arg in args)
+
+
+def _with_predictor_flags(args: Sequence[str], *, component: ComponentInput) -> list[str]:
+    """A transformer's or explainer's args with what KServe's controller appends when they are missing: the model
+    name (the InferenceService's) and where the predictor is (`<isvc>-predictor.<namespace>`)."""
+    result = list(args)
+    if not _has_flag(result, "--model_name"):
+        result += ["--model_name", component.isvc_name]
+    if not _has_flag(result, "--predictor_host"):
+        result += ["--predictor_host", f"{component.isvc_name}-predictor.{component.namespace}"]
+    return result
+
+
 def build(component: ComponentInput, *, config: Config) -> Pod:
     """The pod spec of one component."""
     main, rest = _serving_container(component)
@@ -244,9 +259,8 @@ def build(component: ComponentInput, *, config: Config) -> Pod:
             pod[field] = copy.deepcopy(value)
     if component.spec.get("volumes"):
         pod["volumes"] = copy.deepcopy(list(component.spec["volumes"]))
-    if component.component == "transformer" and "--predictor_host" not in (main.get("args") or []):
-        predictor = f"{component.isvc_name}-predictor.{component.namespace}"
-        main["args"] = [*(main.get("args") or []), "--predictor_host", predictor]
+    if component.component in ("transformer", "explainer"):
+        main["args"] = _with_predictor_flags(main.get("args") or [], component=component)
     flags = _feature_flags(component, config=config)
     port = _container_port(main)
     containers = [main, *rest]
