@@ -86,7 +86,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def control_plane(kube_cluster: pathlib.Path) -> pathlib.Path:
-    """The local cluster with the CRDs (ours and the test Knative/Istio ones) and two cluster runtimes."""
+    """The local cluster with the CRDs (ours and the test Knative/Istio ones) and two cluster runtimes, and without
+    the platform release `make demo` / `make e2e` install: its controller watches every namespace and would
+    reconcile this run's objects too (they reinstall it)."""
+    platform = str(ROOT / "hack" / "local-platform.sh")
+    if subprocess.run([platform, "status"], capture_output=True, check=False).returncode == 0:
+        print("the operator tests need the cluster's InferenceServices to themselves: uninstalling the local platform")
+        subprocess.run([platform, "down"], check=True)
     for crd_dir in CRD_DIRS:
         kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crd_dir))
         kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(crd_dir))
