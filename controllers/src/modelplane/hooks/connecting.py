@@ -25,12 +25,12 @@ class Cluster:
         """Credentials from the pod's service account, else from `kubeconfig` (or $KUBECONFIG, ~/.kube/config)."""
         if kubeconfig is None:
             try:
-                config.load_incluster_config()  # type: ignore[no-untyped-call]
+                config.load_incluster_config()
                 return cls(api=client.ApiClient())
             except config.ConfigException:
                 pass
         try:
-            return cls(api=config.new_client_from_config(config_file=kubeconfig))  # type: ignore[no-untyped-call]
+            return cls(api=config.new_client_from_config(config_file=kubeconfig))
         except (config.ConfigException, OSError) as exc:
             raise errors.HookError(
                 f"no cluster credentials: not in a pod and no usable kubeconfig ({exc}); set KUBECONFIG"
@@ -38,7 +38,7 @@ class Cluster:
 
     @functools.cached_property
     def dynamic(self) -> DynamicClient:
-        return DynamicClient(self.api)  # type: ignore[no-untyped-call]
+        return DynamicClient(self.api)
 
     def resource(self, *, api_version: str, kind: str) -> Any:
         """The dynamic resource for a kind, re-reading discovery once if the kind is new (a CRD just applied)."""
