@@ -1,5 +1,6 @@
 """Tests for modelplane.hooks.crds: Kubernetes version priority, the upgrade rules (a stored version dropped or no
-longer served, a storage-version downgrade, a brand-new CRD, a safe additive change) and loading CRD files."""
+longer served, a storage-version downgrade, a brand-new CRD, a safe additive change), loading CRD files, and
+reading the Established condition."""
 
 from __future__ import annotations
 
@@ -107,3 +108,22 @@ def test_load_refuses_bad_folders(tmp_path: pathlib.Path, content: str | None, m
 def test_load_refuses_a_missing_folder(tmp_path: pathlib.Path) -> None:
     with pytest.raises(errors.HookError, match="is not a directory"):
         crds.load(tmp_path / "absent")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        pytest.param(None, False, id="absent"),
+        pytest.param({}, False, id="no-status"),
+        pytest.param({"conditions": [{"type": "NamesAccepted", "status": "True"}]}, False, id="names-only"),
+        pytest.param({"conditions": [{"type": "Established", "status": "False"}]}, False, id="not-yet"),
+        pytest.param(
+            {"conditions": [{"type": "NamesAccepted", "status": "True"}, {"type": "Established", "status": "True"}]},
+            True,
+            id="established",
+        ),
+    ],
+)
+def test_established_reads_the_condition(status: dict[str, Any] | None, expected: bool) -> None:
+    live = None if status is None else {**crd(("v1", True, True)), "status": status}
+    assert crds.established(live) is expected

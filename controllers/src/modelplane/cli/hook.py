@@ -3,9 +3,10 @@
 Steps: `check-crds` and `apply-crds` (pre-upgrade, modelplane-crds chart), `certs` (pre-install/upgrade, the
 self-signed webhook certificate when cert-manager is off), `webhook-ready` (post-install/upgrade: inject the CA
 when self-signed, then wait until one of the configuration's webhooks denies a probe only it can judge),
-`test-isvc` (`helm test`), and `apply-manifests` (server-side apply of objects whose CRD arrives in the same
-release). Each prints what it did, one line per step, and ends with exit status 0, or 1 with a message saying what
-to fix.
+`test-isvc` (`helm test`), `apply-manifests` (server-side apply of objects whose CRD arrives in the same
+release), and `apply-runtimes` / `delete-runtimes` (post-install/upgrade and pre-delete: the ClusterServingRuntimes
+of a release that brings their CRD itself, `runtimes.installWith: hook`). Each prints what it did, one line per
+step, and ends with exit status 0, or 1 with a message saying what to fix.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 
 from modelplane.cli import errors
 
-HELP = "Run one of the charts' Helm hook jobs (CRD upgrade, webhook certificate and readiness, helm test)."
+HELP = "Run one of the charts' Helm hook jobs (CRD upgrade, webhook certificate and readiness, runtimes, helm test)."
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +59,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     manifests.add_argument("--dir", type=pathlib.Path, required=True)
     manifests.add_argument("--wait-for-crd", type=float, default=120.0, help="seconds to wait for each kind")
 
+    selector_help = "labels (key=value,...) every runtime of the release carries; the hook owns only those it applied"
+    runtimes = steps.add_parser(
+        "apply-runtimes",
+        help="wait for the ClusterServingRuntime CRD, apply the rendered runtimes, prune the ones no longer rendered",
+    )
+    runtimes.add_argument("--dir", type=pathlib.Path, required=True, help="folder holding the runtimes' *.yaml")
+    runtimes.add_argument("--selector", required=True, help=selector_help)
+    runtimes.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the CRD and deletions")
+    removal = steps.add_parser("delete-runtimes", help="delete the ClusterServingRuntimes apply-runtimes applied")
+    removal.add_argument("--selector", required=True, help=selector_help)
+    removal.add_argument("--timeout", type=float, default=60.0, help="seconds to wait until they are gone")
+
 
 def _log(line: str) -> None:
     print(line, flush=True)
@@ -66,7 +79,7 @@ def _log(line: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen step; a HookError becomes a one-line CliError with exit status 1."""
     from kubernetes.client.exceptions import ApiException
-    from modelplane.hooks import certifying, connecting, upgrading, verifying, waiting
+    from modelplane.hooks import certifying, connecting, runtimesets, syncing, upgrading, verifying, waiting
     from modelplane.hooks import errors as hook_errors
 
     try:
@@ -117,6 +130,16 @@ def run(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 log=_log,
             )
+        elif args.step == "apply-runtimes":
+            selector = runtimesets.parse_selector(args.selector)
+            applied, pruned = syncing.apply(
+                cluster, directory=args.dir, selector=selector, timeout=args.timeout, log=_log
+            )
+            _log(f"{len(applied)} ClusterServingRuntime(s) applied, {len(pruned)} pruned")
+        elif args.step == "delete-runtimes":
+            selector = runtimesets.parse_selector(args.selector)
+            deleted = syncing.delete(cluster, selector=selector, timeout=args.timeout, log=_log)
+            _log(f"{len(deleted)} ClusterServingRuntime(s) deleted")
         else:
             count = upgrading.apply_manifests(cluster, directory=args.dir, wait_for_crd=args.wait_for_crd, log=_log)
             _log(f"{count} object(s) applied")

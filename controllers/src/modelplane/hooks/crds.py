@@ -84,6 +84,12 @@ def load(directory: pathlib.Path) -> list[dict[str, Any]]:
     return crds
 
 
+def established(crd: Mapping[str, Any] | None) -> bool:
+    """Whether a CRD as stored (None: absent) has the condition Established=True, i.e. its kind is served."""
+    conditions = (crd or {}).get("status", {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+
+
 def names(crds: Sequence[Mapping[str, Any]]) -> list[str]:
     """The names of the given CRDs."""
     return [str(c["metadata"]["name"]) for c in crds]

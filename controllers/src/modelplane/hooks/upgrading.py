@@ -49,18 +49,13 @@ def apply_crds(
     deadline = time.monotonic() + timeout
     pending = crds.names(new)
     while pending:
-        pending = [n for n in pending if not _established(live_crd(cluster, name=n))]
+        pending = [n for n in pending if not crds.established(live_crd(cluster, name=n))]
         if not pending:
             break
         if time.monotonic() > deadline:
             raise errors.HookError(f"CRDs not Established after {timeout:.0f} s: {', '.join(pending)}")
         time.sleep(1)
     return crds.names(new)
-
-
-def _established(crd: dict[str, Any] | None) -> bool:
-    conditions = (crd or {}).get("status", {}).get("conditions") or []
-    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 def apply_manifests(
