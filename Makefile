@@ -193,6 +193,8 @@ LOADTEST_OUT ?= $(ROOT)/.work/loadtest
 PROTOCOL ?= v1
 SHAPE ?= step
 LOADTEST_ARGS ?=
+# Servers on CPU 0, the load generator on CPU 1 (SERVERS:GENERATOR), so they do not take each other's core.
+LOADTEST_PIN ?= 0:1
 
 .PHONY: loadtest
 loadtest: venv ## One bounded open-loop run: URL=http://127.0.0.1:PORT MODEL=NAME PAYLOAD=FILE [SHAPE=step|spike|ramp|diurnal PROTOCOL=v1|v2 LOADTEST_ARGS=...].
@@ -207,13 +209,15 @@ loadtest-peers: ## Install MLServer 1.7.1 into .work/peers/mlserver (its fixed b
 
 .PHONY: loadtest-batching
 loadtest-batching: venv loadtest-peers ## Batching benchmark (minutes): off, fixed and adaptive batchers x offered load, sklearn and onnx models.
-	$(VENV)/bin/modelplane-loadtest batching --model sklearn --out $(LOADTEST_OUT)/batching $(LOADTEST_ARGS)
-	$(VENV)/bin/modelplane-loadtest batching --model onnx --configs off,adaptive:8:5,adaptive:32:50 \
+	$(VENV)/bin/modelplane-loadtest batching --model sklearn --pin $(LOADTEST_PIN) --out $(LOADTEST_OUT)/batching \
+	  $(LOADTEST_ARGS)
+	$(VENV)/bin/modelplane-loadtest batching --model onnx --configs off,adaptive:8:5,adaptive:32:50 --pin $(LOADTEST_PIN) \
 	  --out $(LOADTEST_OUT)/batching $(LOADTEST_ARGS)
 
 .PHONY: loadtest-scaling
 loadtest-scaling: venv ## Scaling benchmark (minutes): 1, 2 and 4 runtime replicas behind nginx x offered load.
-	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --out $(LOADTEST_OUT)/scaling $(LOADTEST_ARGS)
+	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --pin $(LOADTEST_PIN) \
+	  --out $(LOADTEST_OUT)/scaling $(LOADTEST_ARGS)
 
 .PHONY: loadtest-scaling-ingress
 loadtest-scaling-ingress: venv tools cluster-up node-up ingress-up platform-up ## Scaling benchmark (minutes) on the local cluster: InferenceServices of 1, 2, 4 replicas behind the local ingress.

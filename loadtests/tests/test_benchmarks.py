@@ -1,6 +1,6 @@
-"""Covers benchmarks: parsing batcher configurations and replica counts, and a seconds-long smoke run of each
-benchmark against real servers on 127.0.0.1 (batching: off and adaptive on the runtime; scaling: two runtime
-replicas behind nginx), down to the compared report with its plots."""
+"""Covers benchmarks: parsing batcher configurations, replica counts and CPU pinning, and a seconds-long smoke run
+of each benchmark against real servers on 127.0.0.1 (batching: off and adaptive on the runtime; scaling: two
+runtime replicas behind nginx, pinned away from the generator), down to the compared report with its plots."""
 
 from __future__ import annotations
 
@@ -33,6 +33,25 @@ def test_replica_counts() -> None:
             benchmarks.parse_replicas(text)
 
 
+def test_pin_splits_servers_and_generator() -> None:
+    pin = benchmarks.parse_pin("0:1")
+    assert (pin.servers, pin.generator) == ("0", frozenset({1}))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("0", "must be SERVERS:GENERATOR", id="one-side"),
+        pytest.param("a:1", "must be SERVERS:GENERATOR", id="not-a-cpu"),
+        pytest.param("0:0", "must not overlap", id="overlap"),
+        pytest.param("0:4096", "cannot use", id="absent-cpu"),
+    ],
+)
+def test_bad_pins_are_named(text: str, message: str) -> None:
+    with pytest.raises(errors.InvalidRun, match=message):
+        benchmarks.parse_pin(text)
+
+
 def test_batching_smoke_compares_off_and_adaptive(tmp_path: pathlib.Path) -> None:
     done = loadtest("batching", "--configs", "off,adaptive:8:20", "--out", str(tmp_path), *SMOKE, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -55,7 +74,7 @@ def test_fixed_configurations_need_mlserver(tmp_path: pathlib.Path) -> None:
 
 
 def test_scaling_smoke_runs_replicas_behind_nginx(tmp_path: pathlib.Path) -> None:
-    done = loadtest("scaling", "--replicas", "2", "--out", str(tmp_path), *SMOKE, timeout=120)
+    done = loadtest("scaling", "--replicas", "2", "--pin", "0:1", "--out", str(tmp_path), *SMOKE, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "scaling-sklearn.md").read_text()
     assert "## 2 replicas" in report

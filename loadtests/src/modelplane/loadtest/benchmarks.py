@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import pathlib
 
 from modelplane.loadtest import errors, metrics, models, payloads, profiles, results, servers, targets
@@ -86,6 +87,47 @@ def parse_replicas(text: str) -> list[int]:
     return counts
 
 
+@dataclasses.dataclass(frozen=True)
+class Pinning:
+    """CPUs for the servers and for the load generator (this process), so the two do not take each other's cores."""
+
+    servers: str  # taskset's list form, such as "0" or "0-1"
+    generator: frozenset[int]
+
+
+def parse_pin(text: str) -> Pinning:
+    """`SERVERS:GENERATOR`, each a CPU or a range (`0:1`, `0-1:2-3`), disjoint and present on this machine."""
+    cpus = os.sched_getaffinity(0)
+
+    def cpu_set(part: str) -> frozenset[int]:
+        low, _, high = part.partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError as exc:
+            raise errors.InvalidRun(f"--pin {text!r} must be SERVERS:GENERATOR CPUs, such as 0:1 or 0-1:2") from exc
+        chosen = frozenset(range(first, last + 1))
+        if not chosen or not chosen <= cpus:
+            raise errors.InvalidRun(f"--pin {text!r} names CPUs this process cannot use (available: {sorted(cpus)})")
+        return chosen
+
+    servers, sep, generator = text.partition(":")
+    if not sep:
+        raise errors.InvalidRun(f"--pin {text!r} must be SERVERS:GENERATOR CPUs, such as 0:1 or 0-1:2")
+    server_cpus, generator_cpus = cpu_set(servers), cpu_set(generator)
+    if server_cpus & generator_cpus:
+        raise errors.InvalidRun(f"--pin {text!r}: the servers' and the generator's CPUs must not overlap")
+    return Pinning(servers=servers, generator=generator_cpus)
+
+
+def pinned(specs: list[servers.ServerSpec], pin: Pinning | None) -> list[servers.ServerSpec]:
+    """The specs with their commands run under `taskset` on the servers' CPUs, and this process moved to the
+    generator's; unchanged without a pin."""
+    if pin is None:
+        return specs
+    os.sched_setaffinity(0, pin.generator)
+    return [dataclasses.replace(s, command=("taskset", "-c", pin.servers, *s.command)) for s in specs]
+
+
 def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     batching = commands.add_parser("batching", help="batching benchmark: batcher configurations x offered load")
     batching.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"default {DEFAULT_CONFIGS}")
@@ -113,6 +155,11 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         parser.add_argument("--timeout", type=float, default=5.0, help="per-request timeout in seconds")
         parser.add_argument("--out", type=pathlib.Path, required=True, help="folder for runs and the report")
         parser.add_argument("--title", default="")
+        parser.add_argument(
+            "--pin",
+            type=parse_pin,
+            help="SERVERS:GENERATOR CPUs (such as 0:1): servers under taskset, the load generator on the others",
+        )
 
 
 def _levels(text: str) -> list[float]:
@@ -249,7 +296,7 @@ def run_batching(args: argparse.Namespace) -> int:
             )
         specs.append(spec)
         contenders.append(Contender(label=config.label, name=name, url=url, scrape=config.kind in ("off", "adaptive")))
-    with servers.all_running(specs):
+    with servers.all_running(pinned(specs, args.pin)):
         prefixes = sweep(args, contenders=contenders, model=model)
     path = reporting.compare(
         [reporting.load(prefix) for prefix in prefixes],
@@ -293,7 +340,7 @@ def run_scaling(args: argparse.Namespace) -> int:
         )
         specs.append(balancer)
         contenders.append(Contender(label=_replicas_label(count), name=f"scaling-{count}", url=url, scrape=False))
-    with servers.all_running(specs):
+    with servers.all_running(pinned(specs, args.pin)):
         prefixes = sweep(args, contenders=contenders, model=model)
     path = reporting.compare(
         [reporting.load(prefix) for prefix in prefixes],
@@ -317,6 +364,8 @@ def _scaling_on_cluster(args: argparse.Namespace, *, counts: list[int], model: m
         raise errors.InvalidRun("on a cluster the scaling benchmark serves --model sklearn (the chart's runtime)")
     if args.max_batch_size is not None:
         raise errors.InvalidRun("--max-batch-size applies to local replicas; give the InferenceServices a batcher")
+    if args.pin is not None:
+        raise errors.InvalidRun("--pin applies to local servers; on a cluster the pods run where it schedules them")
     with deploying.deployed(
         kubeconfig=args.kubeconfig, namespace=args.namespace, model_file=model.model_file, counts=counts,
         keep=args.keep,
