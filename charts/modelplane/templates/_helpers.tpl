@@ -98,7 +98,8 @@ capabilities:
 {{- end -}}
 
 {{/*
-modelplane.hookPod: the pod spec body shared by the hook Jobs and the test pod (image, security, resources).
+modelplane.hookPod: the pod spec body shared by the hook Jobs and the test pod (image, security, resources);
+with "configMap" (and "mountPath"), that ConfigMap is mounted read-only in the container.
 Call: {{ include "modelplane.hookPod" (dict "root" $ "name" "certs" "serviceAccount" "x" "args" (list ...)) | nindent 6 }}
 */}}
 {{- define "modelplane.hookPod" -}}
@@ -129,6 +130,18 @@ containers:
       {{- include "modelplane.containerSecurityContext" $root | nindent 6 }}
     resources:
       {{- toYaml $root.Values.hookResources | nindent 6 }}
+    {{- with .configMap }}
+    volumeMounts:
+      - name: files
+        mountPath: {{ required "modelplane.hookPod: pass mountPath with configMap" $.mountPath }}
+        readOnly: true
+    {{- end }}
+{{- with .configMap }}
+volumes:
+  - name: files
+    configMap:
+      name: {{ . }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -180,4 +193,51 @@ readinessProbe:
   periodSeconds: {{ $probe.periodSeconds }}
   timeoutSeconds: {{ $probe.timeoutSeconds }}
   failureThreshold: {{ $probe.failureThreshold }}
+{{- end -}}
+
+
+{{/*
+modelplane.runtimesConfigMapName: the ConfigMap the runtimes hook applies from (runtimes.installWith: hook).
+modelplane.runtimesSelector: the labels every bundled ClusterServingRuntime of this release carries, as a
+selector; the runtimes hook owns only the runtimes that carry them and that it applied itself.
+Call: {{ include "modelplane.runtimesSelector" . }}
+*/}}
+{{- define "modelplane.runtimesConfigMapName" -}}{{ include "modelplane.name" (list . "runtimes") }}{{- end -}}
+{{- define "modelplane.runtimesSelector" -}}
+{{- if not .Release }}{{ fail "modelplane.runtimesSelector: pass the root context (.), not a sub-value" }}{{ end -}}
+{{- printf "app.kubernetes.io/instance=%s,modelplane.io/bundled=true" .Release.Name -}}
+{{- end -}}
+
+{{/*
+modelplane.runtimeMetadata: the metadata of a bundled ClusterServingRuntime. Under runtimes.installWith: hook it
+also carries Helm's ownership annotations (the managed-by label is in modelplane.labels), so that switching the
+release to `manifest` later lets Helm adopt the runtimes the hook applied instead of refusing them as foreign.
+Call: {{ include "modelplane.runtimeMetadata" (list $ "modelplane-sklearn") }}
+*/}}
+{{- define "modelplane.runtimeMetadata" -}}
+{{- if ne (len .) 2 }}{{ fail "modelplane.runtimeMetadata: call with (list $root \"name\")" }}{{ end -}}
+{{- $root := index . 0 -}}
+metadata:
+  name: {{ index . 1 }}
+  labels:
+    {{- include "modelplane.labels" $root | nindent 4 }}
+    modelplane.io/bundled: "true"
+  {{- if eq $root.Values.runtimes.installWith "hook" }}
+  annotations:
+    meta.helm.sh/release-name: {{ $root.Release.Name }}
+    meta.helm.sh/release-namespace: {{ $root.Release.Namespace }}
+  {{- end }}
+{{- end -}}
+
+{{/*
+modelplane.runtimeNames: every name a bundled ClusterServingRuntime of this chart can have, whether switched on or
+not, as a JSON list: the runtimes hook may touch exactly these (it prunes ones switched off since).
+Call: {{ include "modelplane.runtimeNames" . | fromJsonArray }}
+*/}}
+{{- define "modelplane.runtimeNames" -}}
+{{- $names := list "modelplane-multimodel" "modelplane-triton" "modelplane-torchserve" "modelplane-tfserving" "modelplane-mlserver" -}}
+{{- range $format := list "sklearn" "xgboost" "lightgbm" "onnx" "pytorch" "custom" -}}
+{{- $names = append $names (printf "modelplane-%s" $format) -}}
+{{- end -}}
+{{- toJson $names -}}
 {{- end -}}
