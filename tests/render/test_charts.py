@@ -52,7 +52,7 @@ def test_lint_strict(tools: Any, charts_dir: pathlib.Path, chart: str) -> None:
     ("chart", "scenarios"),
     [
         ("modelplane", ("default", "ha", "gpu", "raw", "no-cert-manager")),
-        ("platform", ("default", "ha", "gpu", "raw", "no-cert-manager")),
+        ("platform", ("default", "ha", "gpu", "raw", "no-cert-manager", "existing-cert-manager")),
         # The CRDs are the same on every kind of cluster: this chart's scenarios are its own (test_crd_scenarios).
         ("modelplane-crds", ("default", "gitops", "disposable", "private-registry", "labels")),
     ],
@@ -341,8 +341,10 @@ def test_platform_knobs_reach_their_objects(tools: Any, charts_dir: pathlib.Path
     config = yaml.safe_load(plugin["data"]["default"])
     assert config["sharing"]["timeSlicing"]["resources"] == [{"name": "nvidia.com/gpu", "replicas": 4}]
     assert config["flags"]["migStrategy"] == "none"
+    # The platform brings the runtimes' CRD itself, so its runtimes are the hook's ConfigMap (test_runtime_install).
+    runtimes = next(o for o in objs if o["kind"] == "ConfigMap" and "runtimes.yaml" in o.get("data", {}))
     triton = next(
-        o for o in objs if o["kind"] == "ClusterServingRuntime" and o["metadata"]["name"] == "modelplane-triton"
+        r for r in yaml.safe_load_all(runtimes["data"]["runtimes.yaml"]) if r["metadata"]["name"] == "modelplane-triton"
     )
     assert triton["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 1
 

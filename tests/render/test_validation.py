@@ -1,11 +1,12 @@
-"""Schema validation of everything the charts and overlays render, by the local real API server (Kubernetes
-1.34.4): a server-side dry-run apply with strict field validation, after server-side applying our CRDs and the
-pinned upstream CRDs of the other kinds the charts and overlays create (cert-manager Certificate and Issuer, the
-Prometheus Operator's PodMonitor, Argo CD's Application, the Knative operator's KnativeServing; fetched from their
-Go modules into the cache by hack/fetch-upstream-crds.sh, `make tools`). Covers every chart with every ci/ values
-file, every overlay, the app-of-apps (root Application and children) and the KnativeServing the platform chart's
-hook applies; every rendered kind is validated, none is skipped. The upstream CRDs stay installed afterwards, as
-ours do: they come with no controller, so they change nothing but what the API server accepts."""
+"""Schema validation of everything the charts and overlays render, by the local real API server (Kubernetes 1.34.4): a
+server-side dry-run apply with strict field validation, after server-side applying our CRDs and the pinned upstream
+CRDs of the other kinds the charts and overlays create (cert-manager Certificate and Issuer, the Prometheus
+Operator's PodMonitor, Argo CD's Application, the Knative operator's KnativeServing; fetched from their Go modules
+into the cache by hack/fetch-upstream-crds.sh, `make tools`). Covers every chart with every ci/ values file, every
+overlay, the app-of-apps (root Application and children), the KnativeServing the platform chart's hook applies and
+the ClusterServingRuntimes the modelplane chart's runtimes hook applies; every rendered kind is validated, none is
+skipped. The upstream CRDs stay installed afterwards, as ours do: they come with no controller, so they change
+nothing but what the API server accepts."""
 
 from __future__ import annotations
 
@@ -135,6 +136,18 @@ def embedded_knative_serving(objs: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
+def embedded_runtimes(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ClusterServingRuntimes the modelplane chart's runtimes hook applies (`runtimes.installWith: hook`, the
+    platform's setting), kept as YAML in a ConfigMap."""
+    return [
+        runtime
+        for o in objs
+        if o["kind"] == "ConfigMap" and "runtimes.yaml" in o.get("data", {})
+        for runtime in yaml.safe_load_all(o["data"]["runtimes.yaml"])
+        if runtime
+    ]
+
+
 @pytest.mark.parametrize("chart", CHARTS)
 def test_chart_renders_validate(tools: Any, charts_dir: pathlib.Path, cluster: pathlib.Path, chart: str) -> None:
     kinds: set[str] = set()
@@ -142,8 +155,11 @@ def test_chart_renders_validate(tools: Any, charts_dir: pathlib.Path, cluster: p
         objs = tools.helm_template(
             charts_dir / chart, "--values", str(values), "--api-versions", "monitoring.coreos.com/v1"
         )
-        kinds |= dry_run(cluster, objs + embedded_knative_serving(objs))
-    expected = {"modelplane": {"Certificate", "Issuer", "PodMonitor"}, "platform": {"KnativeServing"}}
+        kinds |= dry_run(cluster, objs + embedded_knative_serving(objs) + embedded_runtimes(objs))
+    expected = {
+        "modelplane": {"Certificate", "Issuer", "PodMonitor", "ClusterServingRuntime"},
+        "platform": {"KnativeServing", "ClusterServingRuntime", "Certificate", "Issuer"},
+    }
     assert expected.get(chart, set()) <= kinds
 
 
