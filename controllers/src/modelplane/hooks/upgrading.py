@@ -26,7 +26,7 @@ def live_crd(cluster: connecting.Cluster, *, name: str) -> dict[str, Any] | None
         if exc.status == 404:
             return None
         raise errors.HookError(f"cannot read CRD {name}: {exc.status} {exc.reason}") from exc
-    serialised: dict[str, Any] = cluster.api.sanitize_for_serialization(obj)  # type: ignore[no-untyped-call]
+    serialised: dict[str, Any] = cluster.api.sanitize_for_serialization(obj)  # type: ignore[no-untyped-call,unused-ignore]
     return serialised
 
 
