@@ -6,6 +6,8 @@
 # The umbrella's upstream dependencies (Istio, Knative, cert-manager, NVIDIA device plugin) come from chart
 # repositories on the internet (`helm dependency build`); locally they are off (hack/local-platform-values.yaml),
 # so the chart is staged into .cluster/platform/ with only its file:// dependencies, which build offline.
+# The local cluster is a scratch cluster: CRDs kept by releases that tests installed and removed (crds.keep) still
+# carry those releases' names, so the install takes ownership of what the platform release renders.
 #
 # Usage: hack/local-platform.sh up|down|status|stage [DIR]
 #   up      install or upgrade the release `platform` in modelplane-system and wait for the webhook (idempotent)
@@ -65,7 +67,7 @@ up() {
   stage
   say "helm upgrade --install $RELEASE (namespace $NAMESPACE); waiting for the controller and its webhook"
   "$HELM" --kubeconfig "$config" upgrade --install "$RELEASE" "$STAGE/platform" --namespace "$NAMESPACE" \
-    --create-namespace -f "$ROOT/hack/local-platform-values.yaml" --wait --timeout 5m >/dev/null \
+    --create-namespace -f "$ROOT/hack/local-platform-values.yaml" --take-ownership --wait --timeout 5m >/dev/null \
     || die "helm could not install the platform chart; see the error above, and the controller's log with
   .venv/bin/modelplane dev-node logs -n $NAMESPACE \$(bin/kubectl --kubeconfig $config -n $NAMESPACE get pods -o name | head -1 | cut -d/ -f2)"
   say "installed in $((SECONDS - start)) s: the controller and its webhook answer"
