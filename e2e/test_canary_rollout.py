@@ -11,7 +11,7 @@ PATH = "/v1/models/iris:predict"
 def shares(journey, count: int) -> dict[str, int]:
     seen = {"stable": 0, "canary": 0}
     for _ in range(count):
-        # Raw predictor pods carry no readiness probe, so a new pod may answer 503 while its model loads.
+        # Retry through 502/503/404 while the route moves between Deployments during a rollout step.
         status, body = journey.answered("iris", PATH, IRIS)
         assert status == 200, body
         seen["canary" if body["predictions"] == CANARY else "stable"] += 1
