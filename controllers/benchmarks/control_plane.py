@@ -5,7 +5,8 @@ Starts a dedicated kwokctl cluster from bin/ (real etcd, kube-apiserver, control
 shared development cluster has a /24 range), installs the CRDs, starts `modelplane operator` as a process, creates
 N InferenceServices through the API server (so the webhook admits each one), and polls until every one has its
 Deployment, Service, HorizontalPodAutoscaler and VirtualService. Prints the wall time, the operator's peak RSS
-(sampled every 100 ms) and the machine as a Markdown table row for docs/benchmarks.md, then deletes the cluster.
+(sampled every 100 ms), the API server's write requests per InferenceService by resource (from its /metrics), and
+the machine as a Markdown table row for docs/benchmarks.md, then deletes the cluster.
 
     .venv/bin/python controllers/benchmarks/control_plane.py --count 1000
 """
@@ -13,12 +14,14 @@ Deployment, Service, HorizontalPodAutoscaler and VirtualService. Prints the wall
 from __future__ import annotations
 
 import argparse
+import collections
 import concurrent.futures
 import contextlib
 import json
 import os
 import pathlib
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -209,6 +212,22 @@ def _complete(cluster: clients.Cluster, *, namespace: str, names: list[str]) -> 
     return sum(all(pattern.format(n) in present[kind] for _, kind, pattern in CHILDREN) for n in names)
 
 
+def _writes() -> collections.Counter[str]:
+    """The API server's count of completed write requests so far, by resource (its own /metrics)."""
+    text = subprocess.run(
+        [str(BIN / "kubectl"), "get", "--raw", "/metrics"], capture_output=True, text=True, check=True
+    ).stdout
+    counts: collections.Counter[str] = collections.Counter()
+    for match in re.finditer(r"^apiserver_request_total\{([^}]*)\} (\S+)$", text, re.MULTILINE):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
+        if labels.get("verb") in ("POST", "PUT", "PATCH", "APPLY", "DELETE"):
+            resource = labels.get("resource", "")
+            if labels.get("subresource"):
+                resource += "/" + labels["subresource"]
+            counts[resource] += int(float(match.group(2)))
+    return counts
+
+
 def measure(*, count: int, clients_n: int, timeout: float, workers: int) -> tuple[int, float, float, int]:
     """Run the operator and create `count` InferenceServices; (complete, total s, creation s, peak RSS bytes)."""
     cluster = clients.Cluster.connect(pool_size=clients_n * 2)
@@ -229,16 +248,25 @@ def measure(*, count: int, clients_n: int, timeout: float, workers: int) -> tupl
     rss = PeakRss(operator.pid)
     try:
         time.sleep(5)  # the operator registers its webhook; creation then goes through it
+        writes_before = _writes()
         start = time.monotonic()
         path = clients.path(api_version="serving.kserve.io/v1beta1", kind="InferenceService", namespace=namespace)
         with concurrent.futures.ThreadPoolExecutor(clients_n) as pool:
             list(pool.map(lambda n: cluster.request("POST", path, body=_isvc(n, namespace)), names))
         created = time.monotonic() - start
-        done = 0
+        print(f"created {count} InferenceServices in {created:.1f} s", flush=True)
+        done, shown = 0, 0.0
         while done < count and time.monotonic() - start < timeout:
             time.sleep(1)
             done = _complete(cluster, namespace=namespace, names=names)
+            if time.monotonic() - shown >= 5:
+                shown = time.monotonic()
+                print(f"  {shown - start:5.1f} s: {done}/{count} with all their children", flush=True)
         total = time.monotonic() - start
+        writes = _writes()
+        writes.subtract(writes_before)
+        top = ", ".join(f"{resource} {n / count:.1f}" for resource, n in writes.most_common(12) if n > 0)
+        print(f"API writes per InferenceService while it ran: {sum(writes.values()) / count:.1f} in all; {top}")
     finally:
         peak = rss.stop()
         operator.terminate()
