@@ -4,11 +4,10 @@ Covers: a lone request is dispatched at once (no waiting for a batch to fill, ev
 requests arriving while the model is busy are merged into the next batch and each caller gets its own rows;
 max_batch_size bounds a batch; requests that cannot merge (other shape) run separately; one bad request in a
 batch fails alone; max_latency_ms dispatches a queued request while a slow batch still runs; plain (event-loop),
-async and worker-thread models; batching through a real server for V1 and V2 at once; and, through a real server
-under sustained concurrent load, a slow model that runs in the event loop (and so blocks it while it predicts)
-still merges the requests that arrive meanwhile: they wait in the socket buffers and are all read before the next
-dispatch runs.
-"""
+async and worker-thread models; a fast plain model keeps running in the event loop while a slow one (milliseconds
+a call) moves to a worker thread after its first calls; batching through a real server for V1 and V2 at once; and,
+through a real server under sustained concurrent load, a slow plain model merges the requests that arrive while it
+predicts."""
 
 from __future__ import annotations
 
@@ -149,6 +148,51 @@ def test_plain_model_merges_requests_of_one_loop_turn() -> None:
     asyncio.run(run())
 
 
+class SlowDoubler(Doubler):
+    """A plain model that takes 5 ms a call; records the thread each call ran on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def predict(self, request: messages.InferRequest) -> messages.InferResponse:
+        self.threads.append(threading.get_ident())
+        time.sleep(0.005)
+        return super().predict(request)
+
+
+def test_a_fast_plain_model_stays_in_the_event_loop() -> None:
+    async def run() -> None:
+        item = Doubler()
+        built, _ = batcher_for(item)
+        loop_thread = threading.get_ident()
+        for i in range(50):
+            await built.submit(request([[float(i)]]))
+        assert built.inline
+        assert threading.get_ident() == loop_thread
+
+    asyncio.run(run())
+
+
+def test_a_slow_plain_model_moves_to_a_worker_thread() -> None:
+    async def run() -> None:
+        item = SlowDoubler()
+        built, sizes = batcher_for(item)
+        loop_thread = threading.get_ident()
+        assert built.inline
+        for i in range(3):
+            await built.submit(request([[float(i)]]))
+        assert not built.inline
+        assert item.threads[0] == loop_thread
+        assert item.threads[-1] != loop_thread
+        replies = await asyncio.gather(*(built.submit(request([[float(i)]])) for i in range(10)))
+        assert [r.outputs[0].data.tolist() for r in replies] == [[[2.0 * i]] for i in range(10)]
+        assert sum(sizes[3:]) == 10
+        assert len(sizes) < 3 + 10, "requests queued while a threaded batch ran did not merge"
+
+    asyncio.run(run())
+
+
 def test_different_shapes_are_not_merged() -> None:
     async def run() -> None:
         item = Doubler()
@@ -271,14 +315,14 @@ from modelplane.runtime import model
 
 
 class Blocking(model.Model):
-    # A plain (not async) predict runs in the event loop: nothing else runs for its 20 ms, like a CPU-bound model.
+    # A plain (not async) predict of 20 ms a call, like a CPU-bound model: the batcher moves it to a worker thread.
     def predict(self, request):
         time.sleep(0.02)
         return request.inputs[0].data * 2
 """
 
 
-def test_a_model_that_blocks_the_loop_batches_under_sustained_load(
+def test_a_slow_plain_model_batches_under_sustained_load(
     start_server: Callable[..., Any], tmp_path: pathlib.Path
 ) -> None:
     (tmp_path / "model.py").write_text(BLOCKING_MODEL)

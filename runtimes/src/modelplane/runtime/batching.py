@@ -6,6 +6,12 @@ as the next batch, up to `max_batch_size` rows. `max_latency_ms` bounds the time
 model: when the oldest queued request has waited that long, its batch is dispatched even though the previous one
 is still running (this matters for models that await: threads, GPUs, remote predictors).
 
+A plain (synchronous) model runs in the event loop while its calls are fast, since a thread hop would cost more than
+the call. Once its calls take longer than `SLOW_CALL_S` on average, it runs in a worker thread instead: the loop
+keeps reading and queueing requests while a batch runs, so they merge into the next one whatever turn of the loop
+they arrive in (a predict that held the loop for milliseconds would let through only the requests that happened
+to reach the batcher in the same turn).
+
 Only requests with the same input names, datatypes, trailing shapes, parameters and requested outputs are merged.
 If a merged batch fails, or the model returns outputs that are not row-aligned, every request of the batch is run
 on its own, so one bad request fails alone.
@@ -25,6 +31,11 @@ import numpy as np
 from modelplane.runtime import messages, model, tensors
 
 PredictFn = Callable[[messages.InferRequest], Any]
+
+#: Mean seconds per predict call above which a plain model's batches run in a worker thread.
+SLOW_CALL_S = 0.001
+#: Weight of the newest call in that running mean.
+COST_WEIGHT = 0.2
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -85,7 +96,21 @@ class Batcher:
         self._scheduled = False
         self._timer: asyncio.TimerHandle | None = None
         self._sync = not is_async(item)
+        self._cost_s = 0.0  # running mean of a plain model's predict calls
         self._tasks: set[asyncio.Future[None]] = set()
+
+    @property
+    def inline(self) -> bool:
+        """True while batches run right in the event loop: a plain model whose calls are fast."""
+        return self._sync and self._cost_s < SLOW_CALL_S
+
+    def _timed(self, request: messages.InferRequest) -> Any:
+        """A plain model's predict, its duration folded into the running mean."""
+        started = time.perf_counter()
+        try:
+            return self._predict(request)
+        finally:
+            self._cost_s += COST_WEIGHT * (time.perf_counter() - started - self._cost_s)
 
     @property
     def queued(self) -> int:
@@ -153,8 +178,8 @@ class Batcher:
         if self._on_batch is not None:
             self._on_batch(len(batch))
         self._running += 1
-        if self._sync:
-            # A plain model runs right here, in the event loop: no thread hop, no task.
+        if self.inline:
+            # A fast plain model runs right here, in the event loop: no thread hop, no task.
             try:
                 self._run_sync(batch)
             finally:
@@ -167,7 +192,7 @@ class Batcher:
     def _run_sync(self, batch: list[_Pending]) -> None:
         if len(batch) > 1:
             try:
-                outcome = self._predict(merge(batch=[pending.request for pending in batch]))
+                outcome = self._timed(merge(batch=[pending.request for pending in batch]))
             except Exception:
                 outcome = None
             if _row_aligned(outcome, batch):
@@ -175,7 +200,7 @@ class Batcher:
                 return
         for pending in batch:
             try:
-                pending.future.set_result(self._predict(pending.request))
+                pending.future.set_result(self._timed(pending.request))
             except Exception as exc:
                 pending.future.set_exception(exc)
 
@@ -202,6 +227,8 @@ class Batcher:
             self._after_batch()
 
     async def _call(self, request: messages.InferRequest) -> Any:
+        if self._sync:
+            return await asyncio.to_thread(self._timed, request)
         if self._model.run_in_thread:
             return await asyncio.to_thread(self._predict, request)
         result = self._predict(request)
