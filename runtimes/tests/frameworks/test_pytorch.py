@@ -1,11 +1,11 @@
-"""TorchScript adapter: a module scripted here loads, predicts on CPU (or CUDA where present), and reports V2
-metadata from the module (forward's argument names, its output count, the datatype of its parameters: FP16 for a
-half model), from a metadata.json beside it or one stored inside the .pt file (a document that disagrees with
-forward's signature, or is malformed, is a clear load error); FP16 input stays FP16 and an FP16 model answers FP16,
-with documented datatypes an FP32 input is cast to them; inputs go to forward by name; a TorchScript model served
-with adaptive batching merges concurrent requests and answers each caller its own rows; and a clear load error when
-torch is missing. torch is an optional extra: the tests that need it skip where it is not installed (see
-docs/runtime.md for where they ran)."""
+"""TorchScript adapter: a module scripted here loads, predicts on CPU (or CUDA where present), and reports V2 metadata
+from the module (forward's argument names, its output count, the datatype of its parameters: FP16 for a half model),
+from a metadata.json beside it or one stored inside the .pt file (a document that disagrees with forward's signature,
+or is malformed, is a clear load error); read-only input (V2 binary data) is accepted without a warning; FP16 input
+stays FP16 and an FP16 model answers FP16, with documented datatypes an FP32 input is cast to them; inputs go to
+forward by name; a TorchScript model served with adaptive batching merges concurrent requests and answers each caller
+its own rows; and a clear load error when torch is missing. torch is an optional extra: the tests that need it skip
+where it is not installed (see docs/runtime.md for where they ran)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ Server = Any  # conftest.Server: a started server process with its ports and log
 def save(module: Any, path: pathlib.Path, *, extra: dict[str, str] | None = None) -> Any:
     """Script and save a module (recent torch warns that TorchScript is deprecated; it still works)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", FutureWarning)  # torch 2.15
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.11
         scripted = torch.jit.script(module)
         scripted.save(str(path), _extra_files=extra or {})
     return scripted
@@ -77,7 +78,7 @@ def modules() -> Any:
             self.weight = torch.nn.Parameter(torch.eye(256) * 0.5, requires_grad=False)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            busy = torch.ones(256, 256)
+            busy = torch.ones(256, 256, device=x.device)  # where the model runs: CUDA when present
             for _ in range(40):
                 busy = torch.tanh(busy @ self.weight)
             return x * 2 + busy.sum() * 0
@@ -101,6 +102,22 @@ def test_scripted_module_predicts_and_describes_itself(tmp_path: pathlib.Path) -
         "inputs": [{"name": "features", "datatype": "FP32", "shape": [-1]}],
         "outputs": [{"name": "output-0", "datatype": "FP32", "shape": [-1]}],
     }
+
+
+@needs_torch
+def test_read_only_binary_input_is_accepted_without_a_warning(tmp_path: pathlib.Path) -> None:
+    # V2 binary tensor data arrives as a read-only view of the request body; torch warns on such arrays (an error
+    # under this suite's warning filter) unless the adapter hands it a copy.
+    linear, _, _ = modules()
+    module = linear()
+    save(module, tmp_path / "model.pt")
+    item = loaded(tmp_path)
+    data = np.frombuffer(np.arange(8, dtype=np.float32).tobytes(), dtype=np.float32).reshape(2, 4)
+    assert not data.flags.writeable
+    got = infer(item, features=data).outputs[0]
+    with torch.no_grad():
+        expected = module(torch.from_numpy(data.copy())).numpy()
+    assert np.allclose(got.data, expected, atol=1e-5)
 
 
 @needs_torch

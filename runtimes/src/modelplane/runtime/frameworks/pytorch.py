@@ -47,8 +47,10 @@ class PyTorchModel(model.Model):
         embedded = {METADATA_FILE: ""}
         try:
             with warnings.catch_warnings():
-                # Recent torch (2.15) calls TorchScript deprecated in favour of torch.export; it still loads and runs.
+                # Recent torch calls TorchScript deprecated in favour of torch.export (a DeprecationWarning in 2.11,
+                # a FutureWarning in 2.15); it still loads and runs.
                 warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
                 self.module = torch.jit.load(str(path), map_location=self.device, _extra_files=embedded)
         except Exception as exc:
             raise errors.ModelLoadError(f"{path.name} is not a TorchScript file: {exc}") from exc
@@ -80,7 +82,10 @@ class PyTorchModel(model.Model):
             data = tensor.data
             if self._documented and index < len(described_inputs):
                 data = data.astype(tensors.numpy_dtype(described_inputs[index]["datatype"]), copy=False)
-            arguments.append(torch.from_numpy(np.ascontiguousarray(data)).to(self.device, non_blocking=True))
+            array = np.ascontiguousarray(data)
+            if not array.flags.writeable:  # binary request data is a read-only view of the body; torch wants to own it
+                array = array.copy()
+            arguments.append(torch.from_numpy(array).to(self.device, non_blocking=True))
         with torch.inference_mode():
             try:
                 result = self.module(*arguments)
