@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import functools
 import inspect
 import time
 from collections.abc import Callable
@@ -208,7 +209,7 @@ class Batcher:
         try:
             if len(batch) > 1:
                 try:
-                    outcome = await self._call(merge(batch=[pending.request for pending in batch]))
+                    outcome = await self._call(functools.partial(merge, batch=[pending.request for pending in batch]))
                 except Exception:
                     outcome = None
                 if _row_aligned(outcome, batch):
@@ -216,7 +217,7 @@ class Batcher:
                     return
             for pending in batch:
                 try:
-                    result = await self._call(pending.request)
+                    result = await self._call(functools.partial(_same, pending.request))
                 except Exception as exc:
                     if not pending.future.done():
                         pending.future.set_exception(exc)
@@ -226,12 +227,14 @@ class Batcher:
         finally:
             self._after_batch()
 
-    async def _call(self, request: messages.InferRequest) -> Any:
+    async def _call(self, build: Callable[[], messages.InferRequest]) -> Any:
+        """Predict on the request `build` makes; in a worker thread for threaded models, where building a merged
+        batch (copying every caller's rows into one array) then stays off the event loop too."""
         if self._sync:
-            return await asyncio.to_thread(self._timed, request)
+            return await asyncio.to_thread(lambda: self._timed(build()))
         if self._model.run_in_thread:
-            return await asyncio.to_thread(self._predict, request)
-        result = self._predict(request)
+            return await asyncio.to_thread(lambda: self._predict(build()))
+        result = self._predict(build())
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -252,6 +255,10 @@ class Batcher:
 def is_async(item: model.Model) -> bool:
     """Whether a model's predict must be awaited (or run in a thread) rather than called in the event loop."""
     return item.run_in_thread or inspect.iscoroutinefunction(type(item).predict) or item.predictor is not None
+
+
+def _same(request: messages.InferRequest) -> messages.InferRequest:
+    return request
 
 
 def merge(*, batch: list[messages.InferRequest]) -> messages.InferRequest:
