@@ -23,13 +23,14 @@ def decode(
     *, body: bytes, model_name: str, model_version: str | None = None, header_length: int | None = None
 ) -> messages.InferRequest:
     if header_length is None:
-        document, binary = v1.load_json(body), b""
+        document, binary = v1.load_json(body), memoryview(b"")
     else:
         if header_length < 0 or header_length > len(body):
             raise errors.InvalidInput(
                 f"Inference-Header-Content-Length is {header_length} but the body has {len(body)} bytes"
             )
-        document, binary = v1.load_json(body[:header_length]), body[header_length:]
+        # A view, not a copy: tensors read from binary data are read-only arrays over the request body.
+        document, binary = v1.load_json(body[:header_length]), memoryview(body)[header_length:]
     if not isinstance(document, dict):
         raise errors.InvalidInput('the body must be a JSON object like {"inputs": [{"name": ..., "shape": ...}]}')
     raw_inputs = document.get("inputs")
@@ -81,7 +82,7 @@ def _requested_outputs(value: Any) -> list[messages.RequestedOutput]:
     return outputs
 
 
-def _decode_input(raw: Any, *, index: int, binary: bytes, offset: int) -> tuple[tensors.Tensor, int]:
+def _decode_input(raw: Any, *, index: int, binary: memoryview, offset: int) -> tuple[tensors.Tensor, int]:
     where = f"inputs[{index}]"
     if not isinstance(raw, dict):
         raise errors.InvalidInput(f"{where} must be an object {{name, shape, datatype, data}}")
@@ -170,7 +171,7 @@ def _flatten(value: Any) -> list[Any]:
     return out
 
 
-def _from_binary(chunk: bytes, *, datatype: str, dtype: np.dtype[Any], count: int, where: str) -> np.ndarray:
+def _from_binary(chunk: memoryview, *, datatype: str, dtype: np.dtype[Any], count: int, where: str) -> np.ndarray:
     if datatype == "BYTES":
         return deserialize_bytes(chunk, count=count, where=where)
     if len(chunk) != count * dtype.itemsize:
@@ -181,7 +182,7 @@ def _from_binary(chunk: bytes, *, datatype: str, dtype: np.dtype[Any], count: in
     return np.frombuffer(chunk, dtype=dtype.newbyteorder("<"))
 
 
-def deserialize_bytes(chunk: bytes, *, count: int, where: str) -> np.ndarray:
+def deserialize_bytes(chunk: bytes | memoryview, *, count: int, where: str) -> np.ndarray:
     """BYTES elements: each a 4-byte little-endian length and then that many bytes."""
     if count * 4 > len(chunk):
         raise errors.InvalidInput(
@@ -196,7 +197,7 @@ def deserialize_bytes(chunk: bytes, *, count: int, where: str) -> np.ndarray:
         position += 4
         if position + length > len(chunk):
             raise errors.InvalidInput(f"{where}: binary BYTES element {index} runs past the end of the data")
-        out[index] = chunk[position : position + length]
+        out[index] = bytes(chunk[position : position + length])
         position += length
     if position != len(chunk):
         raise errors.InvalidInput(
@@ -311,9 +312,9 @@ def encode_request(request: messages.InferRequest) -> bytes:
 
 def decode_response(*, body: bytes, header_length: int | None = None) -> messages.InferResponse:
     """A V2 response body (JSON, or JSON plus binary outputs) from another V2 server."""
-    binary = b""
+    binary = memoryview(b"")
     if header_length is not None:
-        body, binary = body[:header_length], body[header_length:]
+        body, binary = body[:header_length], memoryview(body)[header_length:]
     document = v1.load_json(body)
     if not isinstance(document, dict) or not isinstance(document.get("outputs"), list):
         raise errors.InvalidInput('a V2 response must be a JSON object with an "outputs" list')
