@@ -123,7 +123,11 @@ def _ready_pod_ips(kube: Any, namespace: str) -> list[str]:
 
 
 def test_trained_model_is_loaded_into_every_replica_and_unloaded(
-    unwatched_namespace: str, start_operator: Callable[..., Any], kube: Any, tmp_path: pathlib.Path
+    unwatched_namespace: str,
+    start_operator: Callable[..., Any],
+    kube: Any,
+    tmp_path: pathlib.Path,
+    process_node: pathlib.Path,  # the runtime's pods must really run, not sit on a kwok node
 ) -> None:
     namespace = unwatched_namespace
     model = linear_model.LogisticRegression().fit([[0.0, 0.0], [1.0, 1.0]], [0, 1])
