@@ -131,15 +131,21 @@ class NodeAgent:
                 self.stopping.wait(2.0)
                 continue
             self.cluster = backends.index(services, slices)
-            wanted = serviceips.listeners(self.cluster)
-            if wanted != listened:
-                self.proxy.update(wanted)
-                listened = wanted
-            with self.lock:
-                runners = list(self.runners.values())
-            for runner in runners:
-                meta = runner.pod["metadata"]
-                runner.write_hosts(self.hosts_text(meta["namespace"], runner.pod_ip, meta["name"]))
+            try:
+                wanted = serviceips.listeners(self.cluster)
+                if wanted != listened:
+                    self.proxy.update(wanted)
+                    listened = wanted
+                with self.lock:
+                    runners = list(self.runners.values())
+                for runner in runners:
+                    meta = runner.pod["metadata"]
+                    runner.write_hosts(self.hosts_text(meta["namespace"], runner.pod_ip, meta["name"]))
+            except Exception:
+                # One bad turn (a pod folder removed mid-write, a slow proxy update) must not end Service routing
+                # for the node's lifetime: log it and try again on the next turn.
+                log.exception("syncing Service addresses failed; retrying")
+                listened = None
             self.stopping.wait(1.0)
 
     # -- pods --------------------------------------------------------------------------------------------------

@@ -74,13 +74,15 @@ class ServiceProxy:
     async def _forward(self, key: Key, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         targets = self.targets.get(key) or ()
         if not targets:
+            log.warning("connection to Service address %s:%d refused: the Service has no ready endpoint", *key)
             writer.close()
             return
         target = targets[next(self.turns) % len(targets)]
         host, _, port = target.rpartition(":")
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
-        except OSError:
+        except OSError as exc:
+            log.warning("connection to Service address %s:%d: endpoint %s refused it (%s)", *key, target, exc)
             writer.close()
             return
         await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
