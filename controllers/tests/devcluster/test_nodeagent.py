@@ -203,12 +203,24 @@ def test_runtime_pod_serves_a_model_through_service_and_ingress(
         )
         assert answer == {"predictions": [1, 1]}
 
-        # Another pod reaches the model by the Service's DNS names and cluster IP, as in a cluster.
-        client_code = (
-            "import json, urllib.request as u;"
-            f"body = json.dumps({IRIS!r}).encode();"
-            "print([json.load(u.urlopen(u.Request(url, data=body), timeout=10))['predictions'] for url in "
-            f"('http://iris/v1/models/iris:predict', 'http://iris.{namespace}.svc.cluster.local/v1/models/iris:predict')])"
+        # Another pod reaches the model by the Service's DNS names and cluster IP, as in a cluster. Like any client of
+        # a Service it tries a few times (its endpoint may be briefly unready on a busy machine); every failed try is
+        # in its log, and the node agent's log is in the failure message.
+        client_code = "\n".join(
+            (
+                "import json, sys, time, urllib.request as u",
+                f"body = json.dumps({IRIS!r}).encode()",
+                "def ask(url):",
+                "    for attempt in range(5):",
+                "        try:",
+                "            return json.load(u.urlopen(u.Request(url, data=body), timeout=10))['predictions']",
+                "        except OSError as exc:",
+                "            print(f'try {attempt + 1} of {url}: {exc!r}', file=sys.stderr, flush=True)",
+                "            time.sleep(1)",
+                "    raise SystemExit(f'no answer from {url}')",
+                "print([ask(url) for url in ('http://iris/v1/models/iris:predict', "
+                f"'http://iris.{namespace}.svc.cluster.local/v1/models/iris:predict')])",
+            )
         )
         core.create_namespaced_pod(
             namespace,
@@ -232,7 +244,8 @@ def test_runtime_pod_serves_a_model_through_service_and_ingress(
             capture_output=True,
             text=True,
         ).stdout
-        assert client_pod["status"]["phase"] == "Succeeded", client_logs
+        agent_log = (process_node / "agent.log").read_text(errors="replace")[-4000:]
+        assert client_pod["status"]["phase"] == "Succeeded", f"{client_logs}\n--- node agent log (end) ---\n{agent_log}"
         assert "[[1, 1], [1, 1]]" in client_logs
 
         logs = subprocess.run(
