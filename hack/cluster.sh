@@ -170,10 +170,11 @@ down() {
   say "down in $((SECONDS - start)) s; no cluster process or file is left"
 }
 
-# One cluster operation at a time: tests in parallel processes may all ask for `up` at once. The daemons kwokctl
-# starts must not inherit the lock (9>&- on each kwokctl call), or the lock would outlive this script.
+# One cluster operation at a time: tests in parallel processes may all ask for `up` at once. The lock is taken on
+# this script's own file, so `down` leaves no lock file behind. The daemons kwokctl starts must not inherit the lock
+# (9>&- on each kwokctl call), or the lock would outlive this script.
 locked() {
-  exec 9>"$ROOT/.cluster.lock"
+  exec 9<"${BASH_SOURCE[0]}"
   flock 9
   "$@"
 }
