@@ -38,13 +38,13 @@ import pathlib
 import platform
 import random
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from typing import Any
+
+import runtime_bench as bench
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODEL = "resnet"
@@ -276,12 +276,6 @@ def open_worker(port: int, rate: float, duration: float, connections: int, seed:
 # --- servers ----------------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Server:
     def __init__(
         self,
@@ -294,7 +288,7 @@ class Server:
         pin: list[str],
     ) -> None:
         self.label = label
-        self.port = free_port()
+        self.port = bench.free_port()
         self.log = log.open("wb")
         command = [*pin, sys.executable, "-m", "modelplane.runtime", "--model_name", MODEL,
                    "--model_dir", str(model_dir), "--model_format", model_format, "--http_port", str(self.port),
@@ -338,12 +332,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            bench.stop_group(self.process)
         self.log.close()
 
 

@@ -139,13 +139,18 @@ class Launch:
         wait_ready(ready_url, self.process)
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_group(self.process)
         self.log.close()
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own session: SIGTERM to its process group, SIGKILL after 20 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def measure(
