@@ -23,7 +23,8 @@ only sleeps MS per call instead of the ResNet (no torch needed): what the server
     python3 runtimes/benchmarks/resnet_gpu.py --out OUT          # on the GPU machine (CPU works, slowly)
     .venv/bin/python runtimes/benchmarks/resnet_gpu.py --plot OUT/resnet-gpu.json --img docs/img
 
-Every server and every request stays on 127.0.0.1; every run is bounded in time.
+Every server and every request stays on 127.0.0.1; every run is bounded in time and in requests (a closed-loop run at
+most 100,000 per generator process; an open-loop run its rate times its duration).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ CONFIGS = {
 CLOSED_CONFIGS = ("off", "adaptive 128 x 50 ms")
 SATURATED_P99_MS = 1000.0
 MAX_WORKERS = 8
+#: Request bound of one closed-loop run per generator process (the open loop is bounded by its rate and duration).
+MAX_REQUESTS_PER_WORKER = 100_000
 
 
 # --- the model --------------------------------------------------------------------------------------------------------
@@ -219,10 +222,12 @@ async def _closed(port: int, connections: int, warmup: float, duration: float, r
     window, end = start + warmup, start + warmup + duration
     latencies: list[float] = []
     failures = 0
+    budget = MAX_REQUESTS_PER_WORKER
 
     async def loop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal failures
-        while (sent := time.perf_counter()) < end:
+        nonlocal failures, budget
+        while (sent := time.perf_counter()) < end and budget > 0:
+            budget -= 1
             writer.write(request)
             ok = await _answer(reader)
             done = time.perf_counter()
