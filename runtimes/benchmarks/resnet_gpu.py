@@ -300,21 +300,12 @@ class Server:
                    "--grpc_port", "0", "--log_level", "warning", *extra]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait_ready(self, timeout_s: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                raise RuntimeError(f"the {self.label} server exited with {code}; see {self.log.name}")
-            try:
-                url = f"http://127.0.0.1:{self.port}/v2/models/{MODEL}/ready"
-                with urllib.request.urlopen(url, timeout=1) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the {self.label} server was not ready after {timeout_s} s; see {self.log.name}")
+    def wait_ready(self) -> None:
+        url = f"http://127.0.0.1:{self.port}/v2/models/{MODEL}/ready"
+        try:
+            bench.wait_ready(url, self.process, timeout_s=180.0)
+        except RuntimeError as exc:
+            raise RuntimeError(f"the {self.label} server: {exc}; see {self.log.name}") from exc
 
     def batches(self) -> tuple[float, float]:
         """(predict calls, images) so far, from the batch-size histogram (zeros with batching off)."""
