@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
-import functools
 import inspect
 import time
 from collections.abc import Callable
@@ -209,7 +208,7 @@ class Batcher:
         try:
             if len(batch) > 1:
                 try:
-                    outcome = await self._call(functools.partial(merge, batch=[pending.request for pending in batch]))
+                    outcome = await self._call([pending.request for pending in batch])
                 except Exception:
                     outcome = None
                 if _row_aligned(outcome, batch):
@@ -217,7 +216,7 @@ class Batcher:
                     return
             for pending in batch:
                 try:
-                    result = await self._call(functools.partial(_same, pending.request))
+                    result = await self._call([pending.request])
                 except Exception as exc:
                     if not pending.future.done():
                         pending.future.set_exception(exc)
@@ -227,14 +226,14 @@ class Batcher:
         finally:
             self._after_batch()
 
-    async def _call(self, build: Callable[[], messages.InferRequest]) -> Any:
-        """Predict on the request `build` makes; in a worker thread for threaded models, where building a merged
-        batch (copying every caller's rows into one array) then stays off the event loop too."""
+    async def _call(self, requests: list[messages.InferRequest]) -> Any:
+        """Predict on `requests` (merged when there are several); in a worker thread for threaded models, where
+        merging (copying every caller's rows into one array) then stays off the event loop too."""
         if self._sync:
-            return await asyncio.to_thread(lambda: self._timed(build()))
+            return await asyncio.to_thread(lambda: self._timed(_one(requests)))
         if self._model.run_in_thread:
-            return await asyncio.to_thread(lambda: self._predict(build()))
-        result = self._predict(build())
+            return await asyncio.to_thread(lambda: self._predict(_one(requests)))
+        result = self._predict(_one(requests))
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -257,8 +256,9 @@ def is_async(item: model.Model) -> bool:
     return item.run_in_thread or inspect.iscoroutinefunction(type(item).predict) or item.predictor is not None
 
 
-def _same(request: messages.InferRequest) -> messages.InferRequest:
-    return request
+def _one(requests: list[messages.InferRequest]) -> messages.InferRequest:
+    """The request to predict on: the only one, or the merge of several."""
+    return requests[0] if len(requests) == 1 else merge(batch=requests)
 
 
 def merge(*, batch: list[messages.InferRequest]) -> messages.InferRequest:

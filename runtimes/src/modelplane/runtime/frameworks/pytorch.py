@@ -82,9 +82,8 @@ class PyTorchModel(model.Model):
             data = tensor.data
             if self._documented and index < len(described_inputs):
                 data = data.astype(tensors.numpy_dtype(described_inputs[index]["datatype"]), copy=False)
-            array = np.ascontiguousarray(data)
-            if not array.flags.writeable:  # binary request data is a read-only view of the body; torch wants to own it
-                array = array.copy()
+            # Contiguous and writable: binary request data is a read-only view of the body, which torch will not take.
+            array = np.require(data, requirements=["C_CONTIGUOUS", "WRITEABLE"])
             arguments.append(torch.from_numpy(array).to(self.device, non_blocking=True))
         with torch.inference_mode():
             try:
