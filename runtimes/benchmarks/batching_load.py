@@ -28,12 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import runtime_bench as bench
 
 BODY = json.dumps({"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP64", "data": [6.8, 2.8, 4.8, 1.4]}]})
-PATH = "/v2/models/forest/infer"
+MODEL = "forest"
+PATH = f"/v2/models/{MODEL}/infer"
 
 
 def train(directory: pathlib.Path) -> pathlib.Path:
@@ -45,22 +45,6 @@ def train(directory: pathlib.Path) -> pathlib.Path:
     joblib.dump(RandomForestClassifier(n_estimators=30, random_state=0).fit(*load_iris(return_X_y=True)),
                 directory / "model.joblib")  # fmt: skip
     return directory
-
-
-def batches(url: str) -> tuple[float, float]:
-    """(predict calls, rows) so far, from the server's batch-size histogram."""
-    with urllib.request.urlopen(url + "/metrics", timeout=10) as reply:  # noqa: S310 (127.0.0.1 only)
-        text = reply.read().decode()
-    found = {}
-    for kind in ("count", "sum"):
-        match = re.search(rf'^modelplane_batch_size_{kind}{{model="forest"}} (\S+)$', text, re.M)
-        found[kind] = float(match.group(1)) if match else 0.0
-    return found["count"], found["sum"]
-
-
-def mean_batch(url: str, before: tuple[float, float]) -> float | None:
-    calls, rows = batches(url)
-    return round((rows - before[1]) / (calls - before[0]), 2) if calls > before[0] else None
 
 
 # --- the open-loop generator (run as a separate process on core 1) ---------------------------------------------------
@@ -154,16 +138,16 @@ def main() -> int:
         for concurrency in [int(c) for c in args.concurrency.split(",")]:
             for label, (_, url) in servers.items():
                 bench.wrk(url=url + PATH, script=script, concurrency=concurrency, duration=1)
-                before = batches(url)
+                before = bench.batches(url, MODEL)
                 rps, p50, p99, errors = bench.wrk(url=url + PATH, script=script, concurrency=concurrency,
                                                   duration=args.duration)  # fmt: skip
                 row = {"load": "closed", "config": label, "level": concurrency, "rps": rps, "p50_ms": p50,
-                       "p99_ms": p99, "errors": errors, "mean_batch": mean_batch(url, before)}  # fmt: skip
+                       "p99_ms": p99, "errors": errors, "mean_batch": bench.mean_batch(url, MODEL, before)}  # fmt: skip
                 results.append(row)
                 report(row)
         for rate in [float(r) for r in args.rates.split(",")]:
             for label, (_, url) in servers.items():
-                before = batches(url)
+                before = bench.batches(url, MODEL)
                 measured = open_loop(int(url.rsplit(":", 1)[1]), rate=rate, duration=args.duration,
                                      connections=args.connections)  # fmt: skip
                 row = {
@@ -171,7 +155,7 @@ def main() -> int:
                     "config": label,
                     "level": rate,
                     **measured,
-                    "mean_batch": mean_batch(url, before),
+                    "mean_batch": bench.mean_batch(url, MODEL, before),
                 }
                 results.append(row)
                 report(row)

@@ -301,30 +301,20 @@ class Server:
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self) -> None:
-        url = f"http://127.0.0.1:{self.port}/v2/models/{MODEL}/ready"
+        url = f"{self.url}/v2/models/{MODEL}/ready"
         try:
             bench.wait_ready(url, self.process, timeout_s=180.0)
         except RuntimeError as exc:
             raise RuntimeError(f"the {self.label} server: {exc}; see {self.log.name}") from exc
 
-    def batches(self) -> tuple[float, float]:
-        """(predict calls, images) so far, from the batch-size histogram (zeros with batching off)."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as reply:
-            text = reply.read().decode()
-        found = []
-        for kind in ("count", "sum"):
-            match = re.search(rf'^modelplane_batch_size_{kind}{{model="{MODEL}"}} (\S+)$', text, re.M)
-            found.append(float(match.group(1)) if match else 0.0)
-        return found[0], found[1]
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
         """CPU seconds (user + system) the server process has used so far."""
         fields = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def mean_batch(self, before: tuple[float, float]) -> float | None:
-        calls, images = self.batches()
-        return round((images - before[1]) / (calls - before[0]), 2) if calls > before[0] else None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -425,14 +415,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def closed(pool: Any, server: Server, *, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
     workers = min(MAX_WORKERS, concurrency)
-    before, cpu_before = server.batches(), server.cpu_s()
+    before, cpu_before = bench.batches(server.url, MODEL), server.cpu_s()
     parts = [pool.submit(closed_worker, server.port, n, 1.0, args.duration, args.size)
              for n in split(concurrency, workers)]  # fmt: skip
     done = [part.result() for part in parts]
     latencies = [x for d in done for x in d["latencies"]]
     row = {"config": server.label, "concurrency": concurrency, "images_per_s": round(len(latencies) / args.duration, 1),
            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
-           "errors": sum(d["errors"] for d in done), "mean_batch": server.mean_batch(before),
+           "errors": sum(d["errors"] for d in done), "mean_batch": bench.mean_batch(server.url, MODEL, before),
            "server_cpu_per_s": round((server.cpu_s() - cpu_before) / (args.duration + 1.0), 2)}  # fmt: skip
     print(f"[resnet] closed {row['config']:22} c={concurrency:<3} {row['images_per_s']:9.1f} img/s  p50 "
           f"{row['p50_ms']:8.2f} ms  p99 {row['p99_ms']:8.2f} ms  batch {row['mean_batch']}  errors {row['errors']}  "
@@ -444,7 +434,7 @@ def closed(pool: Any, server: Server, *, concurrency: int, args: argparse.Namesp
 def offered(pool: Any, server: Server, *, rate: float, args: argparse.Namespace) -> dict[str, Any]:
     duration = max(args.duration, 50 / rate)  # at least 50 requests per level
     workers = max(1, min(MAX_WORKERS, int(rate // 250) + 1))
-    before = server.batches()
+    before = bench.batches(server.url, MODEL)
     connections = max(4, args.connections // workers)
     parts = [pool.submit(open_worker, server.port, share, duration, connections, seed, args.size)
              for seed, share in enumerate(split(float(rate), workers))]  # fmt: skip
@@ -454,7 +444,8 @@ def offered(pool: Any, server: Server, *, rate: float, args: argparse.Namespace)
     errors = sum(d["errors"] for d in done)
     row = {"config": server.label, "offered_per_s": rate, "answered_per_s": round(len(latencies) / duration, 1),
            "sent": sent, "unanswered": unanswered, "errors": errors, "p50_ms": percentile(latencies, 0.5),
-           "p99_ms": percentile(latencies, 0.99), "mean_batch": server.mean_batch(before)}  # fmt: skip
+           "p99_ms": percentile(latencies, 0.99),
+           "mean_batch": bench.mean_batch(server.url, MODEL, before)}  # fmt: skip
     row["saturated"] = bool(unanswered or errors or not latencies or row["p99_ms"] > SATURATED_P99_MS)
     print(f"[resnet] open   {row['config']:22} {rate:>6g} img/s offered  {row['answered_per_s']:9.1f} answered  p50 "
           f"{row['p50_ms']:8.2f} ms  p99 {row['p99_ms']:8.2f} ms  batch {row['mean_batch']}  unanswered "

@@ -143,6 +143,23 @@ class Launch:
         self.log.close()
 
 
+def batches(url: str, model: str) -> tuple[float, float]:
+    """(predict calls, rows) of `model` so far, from the server's batch-size histogram (zeros with batching off)."""
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as reply:  # noqa: S310 (127.0.0.1 only)
+        text = reply.read().decode()
+    found = []
+    for kind in ("count", "sum"):
+        match = re.search(rf'^modelplane_batch_size_{kind}{{model="{model}"}} (\S+)$', text, re.M)
+        found.append(float(match.group(1)) if match else 0.0)
+    return found[0], found[1]
+
+
+def mean_batch(url: str, model: str, before: tuple[float, float]) -> float | None:
+    """Rows per predict call of `model` since `before` (a `batches` reading); None when no call was batched."""
+    calls, rows = batches(url, model)
+    return round((rows - before[1]) / (calls - before[0]), 2) if calls > before[0] else None
+
+
 def stop_group(process: subprocess.Popen[bytes]) -> None:
     """Stop a server started in its own session: SIGTERM to its process group, SIGKILL after 20 s."""
     os.killpg(process.pid, signal.SIGTERM)
