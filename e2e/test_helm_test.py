@@ -7,8 +7,6 @@ KServe's published iris model."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -16,34 +14,22 @@ from collections.abc import Iterator
 import pytest
 from modelplane.devcluster import demoing
 
-from e2e.conftest import ROOT, kubectl
+from e2e.conftest import KUBECTL, ROOT, kubectl
 
 HELM = str(ROOT / "bin" / "helm")
 RELEASE, RELEASE_NAMESPACE = "platform", "modelplane-system"  # as hack/local-platform.sh and hack/kind.sh install it
 
 
 @pytest.fixture
-def model_store(kubeconfig: str, profile: str) -> Iterator[None]:
-    """The example model store, serving a freshly trained iris model, in the release's namespace (local only)."""
+def model_store(kubeconfig: str, ingress: str, profile: str) -> Iterator[None]:
+    """The example model store, serving a freshly trained iris model, in the release's namespace (local only): the
+    demo's own step, pointed at that namespace."""
     if profile != "local":
         yield
         return
-    configmap = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": demoing.STORE_CONFIGMAP, "namespace": RELEASE_NAMESPACE},
-        "binaryData": {demoing.STORE_KEY: base64.b64encode(demoing.iris_model()).decode()},
-    }
     store = ROOT / "examples" / "model-store.yaml"
-    subprocess.run(
-        [str(ROOT / "bin" / "kubectl"), "--kubeconfig", kubeconfig, "apply", "--server-side", "-f", "-"],
-        input=json.dumps(configmap),
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-    kubectl(kubeconfig, "apply", "--server-side", "-n", RELEASE_NAMESPACE, "-f", str(store))
-    kubectl(kubeconfig, "rollout", "status", "-n", RELEASE_NAMESPACE, "deployment/model-store", "--timeout=180s")
+    demo = demoing.Demo(kubectl=KUBECTL, kubeconfig=kubeconfig, ingress=ingress, namespace=RELEASE_NAMESPACE)
+    demo.store_model(store)
     yield
     kubectl(kubeconfig, "delete", "-n", RELEASE_NAMESPACE, "-f", str(store), "--wait=false", check=False)
     kubectl(kubeconfig, "delete", "configmap", "-n", RELEASE_NAMESPACE, demoing.STORE_CONFIGMAP, check=False)
