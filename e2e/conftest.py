@@ -406,6 +406,32 @@ class Journey:
                 raise RuntimeError(f"kubectl get {kind} failed: {listed.stderr.strip()}")
         return found
 
+    def serving(self, service: str, *, timeout: float = 180.0) -> None:
+        """Wait until the Service's EndpointSlices list a ready endpoint: a pod turning Ready reaches its Services'
+        routing only after that, so a client started on pod readiness alone can meet a Service with no backend."""
+
+        def check() -> bool:
+            text = self.kubectl("get", "endpointslices", "-l", f"kubernetes.io/service-name={service}", "-o", "json")
+            slices = json.loads(text)["items"]
+            return any(
+                (endpoint.get("conditions") or {}).get("ready")
+                for piece in slices
+                for endpoint in piece.get("endpoints") or []
+            )
+
+        wait_until(f"Service {service} to have a ready endpoint", check, timeout=timeout)
+
+    def completed(self, pod: str, *, timeout: float = 180.0) -> None:
+        """Wait for a run-once pod to succeed; fail at once, with its log, when it fails."""
+
+        def check() -> str:
+            phase = str(((self.get("pod", pod) or {}).get("status") or {}).get("phase") or "")
+            if phase == "Failed":
+                pytest.fail(f"pod {pod} failed:\n{self.kubectl('logs', pod, check=False)}")
+            return phase if phase == "Succeeded" else ""
+
+        wait_until(f"pod {pod} to succeed", check, timeout=timeout)
+
     def ready(self, name: str, *, timeout: float = 240.0) -> dict[str, Any]:
         def check() -> dict[str, Any] | None:
             isvc = self.get("inferenceservice", name) or {}

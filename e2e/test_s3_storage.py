@@ -14,7 +14,9 @@ MINIO = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
 SEED = """
 import os
 import boto3
-s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1")
+import botocore.config
+retries = botocore.config.Config(retries={"max_attempts": 10, "mode": "standard"})
+s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1", config=retries)
 s3.create_bucket(Bucket="models")
 s3.upload_file("/models/iris/model.joblib", "models", "iris/model.joblib")
 print("uploaded", [o["Key"] for o in s3.list_objects_v2(Bucket="models")["Contents"]])
@@ -87,6 +89,7 @@ def test_model_is_downloaded_from_s3_with_the_service_accounts_credentials(
         },
     )
     journey.kubectl("wait", "--for=condition=Ready", "pod/s3", "--timeout=180s")
+    journey.serving("s3")
     journey.apply(
         {
             "apiVersion": "v1",
@@ -115,7 +118,7 @@ def test_model_is_downloaded_from_s3_with_the_service_accounts_credentials(
             },
         }
     )
-    journey.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/seed", "--timeout=180s")
+    journey.completed("seed")
 
     journey.apply(journey.sklearn("s3-iris", "s3://models/iris", serviceAccountName="model-reader"))
     journey.ready("s3-iris")
