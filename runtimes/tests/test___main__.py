@@ -22,16 +22,19 @@ def test_defaults_and_flags(tmp_path: pathlib.Path) -> None:
     assert (config.http_port, config.grpc_port) == (8080, 8081)
     assert config.max_batch_size is None
     assert config.max_body_bytes == 16 * 1024 * 1024
+    assert config.workers == 1
     config = cli.parse(
         ["--model_name", "iris", "--model_dir", str(tmp_path), "--model_format", "sklearn", "--http_host", "0.0.0.0",
          "--max_batch_size", "32", "--max_latency_ms", "5", "--logger_url", "http://sink/", "--logger_mode", "request",
-         "--isvc_name", "a", "--isvc_namespace", "b", "--component", "transformer", "--predictor_host", "p:80"]
+         "--isvc_name", "a", "--isvc_namespace", "b", "--component", "transformer", "--predictor_host", "p:80",
+         "--workers", "4"]
     )  # fmt: skip
     assert config.model_format == "sklearn"
     assert config.max_batch_size == 32
     assert config.max_latency_ms == 5.0
     assert config.logger_mode == "request"
     assert config.predictor_host == "p:80"
+    assert config.workers == 4
 
 
 def test_the_shap_explainer_needs_no_model_dir() -> None:
@@ -69,6 +72,7 @@ def test_a_server_binds_where_the_environment_says(start_server: Callable[..., S
         (["--model_name", "m", "--model_dir", "d", "--model_format", "pmml"], "invalid choice: 'pmml'"),
         (["--model_name", "m", "--model_dir", "d", "--max_body_bytes", "10"], "at least 1024"),
         (["--model_name", "m", "--model_format", "shap"], "--model_format shap explains a predictor"),
+        (["--model_name", "m", "--model_dir", "d", "--workers", "0"], "--workers must be at least 1"),
     ],
 )
 def test_rejects(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

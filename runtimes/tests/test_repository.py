@@ -1,7 +1,8 @@
 """The model repository: several models, readiness per model (503 while loading, the reason after a failed load),
 load through the loader at run time (with the load's source passed on), reload replacing a model only once the new
 one is ready, unload (and the loader's discard after it), and server readiness following the models the server was
-started with only: a later load that fails leaves the server ready."""
+started with only: a later load that fails leaves the server ready. On a server of several worker processes,
+readiness also waits for the peers, and loads and unloads at run time are refused with the reason."""
 
 from __future__ import annotations
 
@@ -151,5 +152,30 @@ def test_server_readiness_follows_the_essential_models_only() -> None:
         with pytest.raises(errors.ModelLoadError):
             await failing.load("broken")
         assert not failing.all_ready()
+
+    asyncio.run(run())
+
+
+def test_worker_of_several_waits_for_its_peers_and_refuses_run_time_changes() -> None:
+    async def run() -> None:
+        release = threading.Event()
+        release.set()
+        peers_started = [False]
+        models = repository.ModelRepository(
+            loader=lambda name, source: Slow(name, release),
+            essential=["a"],
+            peers_started=lambda: peers_started[0],
+            fixed="this server runs 2 worker processes",
+        )
+        await models.load("a")
+        assert models.is_ready("a")
+        assert not models.all_ready()
+        peers_started[0] = True
+        assert models.all_ready()
+        with pytest.raises(errors.Conflict, match="cannot load model 'b': this server runs 2 worker processes"):
+            await models.load("b", at_run_time=True)
+        with pytest.raises(errors.Conflict, match="cannot unload model 'a'"):
+            await models.unload("a")
+        assert models.names() == ["a"]
 
     asyncio.run(run())

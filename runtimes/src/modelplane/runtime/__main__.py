@@ -48,6 +48,13 @@ def parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--proxy_upstream", help="forward inference to this model server URL (proxy mode)")
     p.add_argument("--log_level", choices=("debug", "info", "warning", "error"), default="info")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serve from this many processes sharing the ports, each loading its own copy of the models; for when"
+        " one process's CPU is the limit. Loading and unloading models at run time needs 1",
+    )
     return p
 
 
@@ -62,6 +69,8 @@ def parse(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None
         p.error(f"--max_batch_size must be at least 1, got {args.max_batch_size}")
     if args.max_latency_ms <= 0:
         p.error(f"--max_latency_ms must be positive, got {args.max_latency_ms}")
+    if args.workers < 1:
+        p.error(f"--workers must be at least 1, got {args.workers}")
     if args.max_body_bytes < 1024:
         p.error(f"--max_body_bytes must be at least 1024, got {args.max_body_bytes}")
     for flag in ("http_port", "grpc_port"):
@@ -74,11 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     config = parse(argv)
     logs.configure(level=config.log_level)
     try:
-        serving.run(config)
+        return serving.run(config)
     except payload_settings.LoggerSettingsError as exc:
         print(f"modelplane-runtime: error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

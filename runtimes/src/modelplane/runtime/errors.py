@@ -34,6 +34,10 @@ class MethodNotAllowed(ModelServerError):
     """The path exists but not for this HTTP method (HTTP 405)."""
 
 
+class Conflict(ModelServerError):
+    """The request cannot be carried out in the way this server was started (HTTP 409)."""
+
+
 class ModelNotReady(ModelServerError):
     """The model exists but is still loading or failed to load (HTTP 503)."""
 

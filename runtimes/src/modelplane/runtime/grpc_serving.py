@@ -26,6 +26,7 @@ _CODE_BY_STATUS = {
     404: grpc.StatusCode.NOT_FOUND,
     405: grpc.StatusCode.UNIMPLEMENTED,
     413: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    409: grpc.StatusCode.FAILED_PRECONDITION,
     415: grpc.StatusCode.INVALID_ARGUMENT,
     500: grpc.StatusCode.INTERNAL,
     502: grpc.StatusCode.UNAVAILABLE,
@@ -165,7 +166,7 @@ class InferenceService:
 
     async def repository_load(self, request: Any, context: aio.ServicerContext) -> Any:
         try:
-            await self._plane.models.load(request.model_name)
+            await self._plane.models.load(request.model_name, at_run_time=True)
         except errors.ModelServerError as exc:
             await self._abort(context, exc)
         return self._classes["RepositoryModelLoadResponse"](model_name=request.model_name, isLoaded=True)
@@ -178,13 +179,16 @@ class InferenceService:
         return self._classes["RepositoryModelUnloadResponse"](model_name=request.model_name, isUnloaded=True)
 
 
-def build_server(*, service: InferenceService, host: str, port: int, max_message_bytes: int) -> tuple[aio.Server, int]:
-    """A started-ready (not yet started) grpc.aio server and the port it bound (useful when port is 0)."""
+def build_server(
+    *, service: InferenceService, host: str, port: int, max_message_bytes: int, reuse_port: bool = False
+) -> tuple[aio.Server, int]:
+    """A started-ready (not yet started) grpc.aio server and the port it bound (useful when port is 0). With
+    `reuse_port`, the worker processes of one server share the port; otherwise a port in use is an error."""
     server = aio.server(
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ]
     )
     server.add_generic_rpc_handlers((service.handler(),))

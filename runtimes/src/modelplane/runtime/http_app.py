@@ -34,6 +34,7 @@ STATUS_BY_ERROR: dict[type[errors.ModelServerError], int] = {
     errors.RouteNotFound: 404,
     errors.SourceNotFound: 404,
     errors.MethodNotAllowed: 405,
+    errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InferenceError: 500,
@@ -278,7 +279,7 @@ class HttpApp:
 
     async def _repository(self, *, name: str, action: str, body: bytes) -> tuple[int, Any]:
         if action == "load":
-            await self._plane.models.load(name, source=v2.decode_load(body))
+            await self._plane.models.load(name, source=v2.decode_load(body), at_run_time=True)
             return 200, {"name": name, "load": True}
         await self._plane.models.unload(name)
         return 200, {"name": name, "unload": True}

@@ -3,12 +3,16 @@
 Request count, error count and latency by model and protocol; batch size and queue depth per model; requests in
 flight. The hot path only bumps plain Python counters (a dict lookup, an add and a bisect for the histogram
 bucket); a custom collector turns them into Prometheus metric families when `/metrics` is scraped.
+
+A server of several worker processes answers `/metrics` for all of them: each worker publishes a `snapshot()` of
+every sample in its registry (plain JSON) and the worker scraped adds its peers' latest snapshots to its own
+(`combine`): counters, histograms and gauges (queue depth, requests in flight) are sums over the workers.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import prometheus_client
@@ -53,9 +57,36 @@ class _Histogram:
         return out
 
 
+#: One registry's samples: [name, type, help, [[sample name, labels, value], ...]] per metric family.
+Snapshot = list[list[Any]]
+
+
+def combine(snapshots: Iterable[Snapshot]) -> Snapshot:
+    """The samples of several processes' registries as one: values of the same sample summed, except `_created`
+    timestamps, which keep the earliest. Families keep the order they first appear in."""
+    families: dict[str, tuple[str, str, dict[tuple[str, tuple[tuple[str, str], ...]], float]]] = {}
+    for snapshot in snapshots:
+        for name, kind, documentation, samples in snapshot:
+            merged = families.setdefault(name, (kind, documentation, {}))[2]
+            for sample_name, labels, value in samples:
+                key = (sample_name, tuple(sorted(labels.items())))
+                if key not in merged:
+                    merged[key] = value
+                elif sample_name.endswith("_created"):
+                    merged[key] = min(merged[key], value)
+                else:
+                    merged[key] += value
+    return [
+        [name, kind, documentation, [[sample, dict(labels), value] for (sample, labels), value in merged.items()]]
+        for name, (kind, documentation, merged) in families.items()
+    ]
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, *, peers: Callable[[], Iterable[Snapshot]] | None = None) -> None:
+        """`peers`: the latest snapshots of the server's other worker processes, added to this one's on a scrape."""
         self.registry = prometheus_client.CollectorRegistry(auto_describe=True)
+        self._peers = peers
         self._requests: dict[tuple[str, str], int] = {}
         self._errors: dict[tuple[str, str, str], int] = {}
         self._latency: dict[tuple[str, str], _Histogram] = {}
@@ -85,7 +116,30 @@ class Metrics:
         self._queue[model] = depth
 
     def render(self) -> bytes:
-        return prometheus_client.generate_latest(self.registry)
+        if self._peers is None:
+            return prometheus_client.generate_latest(self.registry)
+        return prometheus_client.generate_latest(_Samples(combine([self.snapshot(), *self._peers()])))
+
+    def snapshot(self) -> Snapshot:
+        """Every sample of this process's registry, as plain JSON data."""
+        return [
+            [family.name, family.type, family.documentation, [[s.name, s.labels, s.value] for s in family.samples]]
+            for family in self.registry.collect()
+        ]
+
+
+class _Samples:
+    """A registry-like source of metric families rebuilt from a snapshot, for the text exposition."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def collect(self) -> Iterator[core.Metric]:
+        for name, kind, documentation, samples in self._snapshot:
+            family = core.Metric(name, documentation, kind)
+            for sample_name, labels, value in samples:
+                family.add_sample(sample_name, labels, value)
+            yield family
 
 
 class _Collector:

@@ -8,7 +8,8 @@ wrote for a model once it is unloaded. The server passes `loading.ModelLoader`.
 
 The server is ready when every model it was started with (`essential`) is ready: a model loaded later through the
 repository API has its own readiness, and one that fails to load never makes the whole server unready. Without an
-`essential` set, every model counts and at least one must be there.
+`essential` set, every model counts and at least one must be there. A server of several worker processes also
+waits for its peers (`peers_started`), and refuses loads and unloads at run time with the reason in `fixed`.
 """
 
 from __future__ import annotations
@@ -31,10 +32,14 @@ class ModelRepository:
         loader: Loader | None = None,
         discard: Callable[[str], None] | None = None,
         essential: Iterable[str] | None = None,
+        peers_started: Callable[[], bool] | None = None,
+        fixed: str | None = None,
     ) -> None:
         self._loader = loader
         self._discard = discard
         self._essential = frozenset(essential) if essential is not None else None
+        self._peers_started = peers_started
+        self._fixed = fixed
         self._models: dict[str, model.Model] = {}
         self._failures: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -79,15 +84,24 @@ class ModelRepository:
 
     def all_ready(self) -> bool:
         """Whether the server is ready: its essential models are (or, without that set, every model is)."""
+        if self._peers_started is not None and not self._peers_started():
+            return False
         if self._essential is not None:
             return all(name in self._models and self._models[name].ready for name in self._essential)
         return bool(self._models) and not self._failures and all(item.ready for item in self._models.values())
 
     async def load(
-        self, name: str, *, item: model.Model | None = None, source: messages.ModelSource | None = None
+        self,
+        name: str,
+        *,
+        item: model.Model | None = None,
+        source: messages.ModelSource | None = None,
+        at_run_time: bool = False,
     ) -> model.Model:
         """Build (with the loader, from `source`) and load a model; reloading a loaded model replaces it once the new
-        one is ready."""
+        one is ready. `at_run_time`: asked for through the repository API rather than at startup."""
+        if at_run_time and self._fixed is not None:
+            raise errors.Conflict(f"cannot load model '{name}': {self._fixed}")
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             if item is None:
@@ -118,6 +132,8 @@ class ModelRepository:
             return item
 
     async def unload(self, name: str) -> None:
+        if self._fixed is not None:
+            raise errors.Conflict(f"cannot unload model '{name}': {self._fixed}")
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             found = self._models.pop(name, None)

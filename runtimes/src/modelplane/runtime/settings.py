@@ -35,3 +35,5 @@ class Settings:
     predictor_protocol: str = "v1"
     proxy_upstream: str | None = None
     log_level: str = "info"
+    #: Processes serving the same port, each with its own copy of the models (see `workers`).
+    workers: int = 1
