@@ -291,13 +291,15 @@ class Server:
         log: pathlib.Path,
         model_format: str,
         pin: list[str],
+        workers: int,
     ) -> None:
         self.label = label
+        self.workers = workers
         self.port = bench.free_port()
         self.log = log.open("wb")
         command = [*pin, sys.executable, "-m", "modelplane.runtime", "--model_name", MODEL,
                    "--model_dir", str(model_dir), "--model_format", model_format, "--http_port", str(self.port),
-                   "--grpc_port", "0", "--log_level", "warning", *extra]  # fmt: skip
+                   "--grpc_port", "0", "--log_level", "warning", "--workers", str(workers), *extra]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self) -> None:
@@ -312,9 +314,21 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
-        """CPU seconds (user + system) the server process has used so far."""
-        fields = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds (user + system) the server's processes have used so far."""
+        return bench.tree_cpu_s(self.process.pid)
+
+    def batches(self) -> tuple[float, float]:
+        """`bench.batches` of the model, once every worker's latest counts are in (they publish once a second)."""
+        self._settle()
+        return bench.batches(self.url, MODEL)
+
+    def mean_batch(self, before: tuple[float, float]) -> float | None:
+        self._settle()
+        return bench.mean_batch(self.url, MODEL, before)
+
+    def _settle(self) -> None:
+        if self.workers > 1:
+            time.sleep(1.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -358,6 +372,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log=args.out / f"server-{i}.log",
             model_format=model_format,
             pin=pin,
+            workers=args.workers,
         )
         for i, (label, extra) in enumerate(CONFIGS.items())
     }
@@ -365,6 +380,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "command": " ".join(sys.argv),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "node": platform.node()},
         "image_size": args.size,
+        "server_workers": args.workers,
         "model_only": model_only,
         "closed": [],
         "open": [],
@@ -415,15 +431,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def closed(pool: Any, server: Server, *, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
     workers = min(MAX_WORKERS, concurrency)
-    before, cpu_before = bench.batches(server.url, MODEL), server.cpu_s()
+    before, cpu_before = server.batches(), server.cpu_s()
     parts = [pool.submit(closed_worker, server.port, n, 1.0, args.duration, args.size)
              for n in split(concurrency, workers)]  # fmt: skip
     done = [part.result() for part in parts]
     latencies = [x for d in done for x in d["latencies"]]
     row = {"config": server.label, "concurrency": concurrency, "images_per_s": round(len(latencies) / args.duration, 1),
            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
-           "errors": sum(d["errors"] for d in done), "mean_batch": bench.mean_batch(server.url, MODEL, before),
+           "errors": sum(d["errors"] for d in done),
            "server_cpu_per_s": round((server.cpu_s() - cpu_before) / (args.duration + 1.0), 2)}  # fmt: skip
+    row["mean_batch"] = server.mean_batch(before)
     print(f"[resnet] closed {row['config']:22} c={concurrency:<3} {row['images_per_s']:9.1f} img/s  p50 "
           f"{row['p50_ms']:8.2f} ms  p99 {row['p99_ms']:8.2f} ms  batch {row['mean_batch']}  errors {row['errors']}  "
           f"server CPU {row['server_cpu_per_s']} s/s",
@@ -434,7 +451,7 @@ def closed(pool: Any, server: Server, *, concurrency: int, args: argparse.Namesp
 def offered(pool: Any, server: Server, *, rate: float, args: argparse.Namespace) -> dict[str, Any]:
     duration = max(args.duration, 50 / rate)  # at least 50 requests per level
     workers = max(1, min(MAX_WORKERS, int(rate // 250) + 1))
-    before = bench.batches(server.url, MODEL)
+    before = server.batches()
     connections = max(4, args.connections // workers)
     parts = [pool.submit(open_worker, server.port, share, duration, connections, seed, args.size)
              for seed, share in enumerate(split(float(rate), workers))]  # fmt: skip
@@ -444,8 +461,7 @@ def offered(pool: Any, server: Server, *, rate: float, args: argparse.Namespace)
     errors = sum(d["errors"] for d in done)
     row = {"config": server.label, "offered_per_s": rate, "answered_per_s": round(len(latencies) / duration, 1),
            "sent": sent, "unanswered": unanswered, "errors": errors, "p50_ms": percentile(latencies, 0.5),
-           "p99_ms": percentile(latencies, 0.99),
-           "mean_batch": bench.mean_batch(server.url, MODEL, before)}  # fmt: skip
+           "p99_ms": percentile(latencies, 0.99), "mean_batch": server.mean_batch(before)}  # fmt: skip
     row["saturated"] = bool(unanswered or errors or not latencies or row["p99_ms"] > SATURATED_P99_MS)
     print(f"[resnet] open   {row['config']:22} {rate:>6g} img/s offered  {row['answered_per_s']:9.1f} answered  p50 "
           f"{row['p50_ms']:8.2f} ms  p99 {row['p99_ms']:8.2f} ms  batch {row['mean_batch']}  unanswered "
@@ -464,6 +480,9 @@ def plot(results: dict[str, Any], directory: pathlib.Path) -> list[pathlib.Path]
 
     directory.mkdir(parents=True, exist_ok=True)
     device = results["model_only"]["device"]
+    workers = int(results.get("server_workers", 1))
+    suffix = f"-workers{workers}" if workers > 1 else ""  # a run with --workers N keeps its own file names
+    served = f", {workers} server processes" if workers > 1 else ""
     written = []
     figure, axis = plt.subplots(figsize=(7, 4))
     levels = sorted({row["concurrency"] for row in results["closed"]})
@@ -476,17 +495,19 @@ def plot(results: dict[str, Any], directory: pathlib.Path) -> list[pathlib.Path]
     axis.set_xticks([i + width * (len(CLOSED_CONFIGS) - 1) / 2 for i in range(len(levels))], [str(c) for c in levels])
     axis.set_xlabel("concurrent connections (closed loop, 1 image per request)")
     axis.set_ylabel("images/s")
-    axis.set_title(f"ResNet-18 fp16 over V2 binary data, {device}")
+    axis.set_title(f"ResNet-18 fp16 over V2 binary data, {device}{served}")
     axis.legend()
     figure.tight_layout()
-    written.append(directory / "batching-resnet-gpu-closed.png")
+    written.append(directory / f"batching-resnet-gpu-closed{suffix}.png")
     figure.savefig(written[-1], dpi=110)
     plt.close(figure)
     for metric, title, name in (
-        ("p50_ms", "p50 latency (ms)", "batching-resnet-gpu-p50.png"),
-        ("p99_ms", "p99 latency (ms)", "batching-resnet-gpu-p99.png"),
-        ("mean_batch", "mean images per predict call", "batching-resnet-gpu-batch-mean.png"),
+        ("p50_ms", "p50 latency (ms)", f"batching-resnet-gpu-p50{suffix}.png"),
+        ("p99_ms", "p99 latency (ms)", f"batching-resnet-gpu-p99{suffix}.png"),
+        ("mean_batch", "mean images per predict call", f"batching-resnet-gpu-batch-mean{suffix}.png"),
     ):
+        if not results["open"]:
+            break
         figure, axis = plt.subplots(figsize=(7, 4))
         for label in CONFIGS:
             rows = [row for row in results["open"] if row["config"] == label and row[metric] is not None]
@@ -497,7 +518,7 @@ def plot(results: dict[str, Any], directory: pathlib.Path) -> list[pathlib.Path]
             axis.set_yscale("log")
         axis.set_xlabel("offered images/s (open loop, Poisson arrivals)")
         axis.set_ylabel(title)
-        axis.set_title(f"ResNet-18 fp16, {device}: {title} by offered load")
+        axis.set_title(f"ResNet-18 fp16, {device}{served}: {title} by offered load")
         axis.grid(True, which="both", alpha=0.3)
         axis.legend()
         figure.tight_layout()
@@ -520,6 +541,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=512, help="open-loop connections, over all workers")
     parser.add_argument("--stand-in-ms", type=float, help="serve a model that only sleeps this long per call instead")
     parser.add_argument("--server-cpus", help="run the servers on these CPUs (taskset -c LIST), e.g. 0")
+    parser.add_argument("--workers", type=int, default=1, help="the servers' --workers (processes sharing the port)")
     parser.add_argument("--plot", type=pathlib.Path, help="draw the PNGs of an earlier run's resnet-gpu.json")
     parser.add_argument("--img", type=pathlib.Path, default=ROOT / "docs" / "img", help="where --plot writes")
     args = parser.parse_args()

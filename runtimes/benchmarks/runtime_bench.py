@@ -79,20 +79,42 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90
     raise RuntimeError(f"{url} not ready after {timeout_s} s")
 
 
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants (MLServer runs inference in child processes; `--workers` serves from
+    several)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            pending.extend(int(c) for c in pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
 def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (MLServer runs inference in child processes)."""
+    """RSS of a process and all its descendants."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in tree(pid):
         try:
             status = pathlib.Path(f"/proc/{current}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-            children = pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            pids.extend(int(child) for child in children)
         except (OSError, AttributeError):
             continue
     return total / 1024
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process and all its descendants have used so far."""
+    total = 0
+    for current in tree(pid):
+        try:
+            fields = pathlib.Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def lua(body: str, directory: pathlib.Path, name: str) -> pathlib.Path:
