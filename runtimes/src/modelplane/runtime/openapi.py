@@ -17,6 +17,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Model or route not found",
         405: "Method not allowed",
         413: "Body larger than --max_body_bytes",
+        409: "Not possible on this server (loads and unloads at run time need --workers 1)",
         415: "Unsupported Content-Encoding",
         500: "The model failed",
         503: "Model not ready",
@@ -224,14 +225,14 @@ def document(*, version: str) -> dict[str, Any]:
                         "required": False,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoadRequest"}}},
                     },
-                    "responses": {**_ok({"type": "object"}), **_errors(400, 404, 500)},
+                    "responses": {**_ok({"type": "object"}), **_errors(400, 404, 409, 500)},
                 }
             },
             "/v2/repository/models/{model_name}/unload": {
                 "post": {
                     "summary": "Unload a model",
                     "parameters": [_MODEL],
-                    "responses": {**_ok({"type": "object"}), **_errors(404)},
+                    "responses": {**_ok({"type": "object"}), **_errors(404, 409)},
                 }
             },
             "/metrics": {
