@@ -257,11 +257,19 @@ class NodeAgent:
         if addresses.needs_device_address(self.settings.pool):
             for address in loopback.present(self.settings.pool):
                 loopback.remove(address)
-        self.register()
         cert, key = webhooking.make_certificate(root / "webhook", host="127.0.0.1")
-        server = webhooking.serve(
-            host="127.0.0.1", port=self.settings.webhook_port, cert=cert, key=key, rules=self.settings.node.rules
-        )
+        try:
+            server = webhooking.serve(
+                host="127.0.0.1", port=self.settings.webhook_port, cert=cert, key=key, rules=self.settings.node.rules
+            )
+        except OSError as exc:
+            # Not the API server being unreachable: most often a second process node on this machine (another
+            # checkout's cluster) holds the port.
+            raise errors.SetupError(
+                f"cannot serve the pod webhook on 127.0.0.1:{self.settings.webhook_port} ({exc}); is a process node of"
+                " another cluster running on this machine? `make down` in its checkout stops it"
+            ) from exc
+        self.register()
         url = f"https://127.0.0.1:{server.server_address[1]}{webhooking.PATH}"
         webhooking.register(self.api, body=webhooking.configuration(url=url, ca_pem=cert.read_bytes()))
         log.info("node %s is Ready; webhook at %s", self.settings.node_name, url)

@@ -23,27 +23,35 @@ class ServiceProxy:
     """Listeners on cluster IPs, forwarding to endpoints."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.targets: dict[Key, tuple[str, ...]] = {}
         self.servers: dict[Key, asyncio.base_events.Server] = {}
         self.addresses: set[str] = set()
         self.turns = itertools.count()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="service-proxy", daemon=True)
+        self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the event loop thread."""
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="service-proxy", daemon=True)
         self.thread.start()
 
     def update(self, wanted: Mapping[Key, tuple[str, ...]]) -> None:
-        """Make the listeners match `wanted` (blocks until done)."""
+        """Make the listeners match `wanted` (blocks until done; the proxy must be started)."""
+        if self.loop is None:
+            raise RuntimeError("the Service proxy is not started")
         asyncio.run_coroutine_threadsafe(self._update(dict(wanted)), self.loop).result(timeout=30)
 
     def stop(self) -> None:
         """Close every listener, take the cluster IPs off the loopback device and stop the loop."""
+        if self.loop is None or self.thread is None:
+            return
         with contextlib.suppress(Exception):
             self.update({})
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
 
     async def _update(self, wanted: dict[Key, tuple[str, ...]]) -> None:
         self.targets = wanted
