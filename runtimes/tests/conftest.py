@@ -29,6 +29,15 @@ from runtimes.tests.storage.conftest import s3_server, web  # noqa: F401 - fixtu
 IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 
 
+def metric(text: str, key: str) -> float:
+    """The value of the sample `key` (name and labels, as the server writes them) in a /metrics text; 0 when the
+    sample is absent, as a counter that has counted nothing yet."""
+    for line in text.splitlines():
+        if line.startswith(key + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -59,11 +59,7 @@ def test_render() -> None:
     sink.batch_size("iris", 3)
     sink.queue_depth("iris", 5)
     sink.in_flight = 2
-    samples = {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(sink.render().decode())
-        for sample in family.samples
-    }
+    samples = _samples(sink.render().decode())
     assert samples[("modelplane_requests_total", (("model", "iris"), ("protocol", "v1")))] == 2
     assert samples[("modelplane_request_errors_total", (("code", "400"), ("model", "iris"), ("protocol", "v1")))] == 1
     bucket = "modelplane_request_duration_seconds_bucket"

@@ -30,6 +30,8 @@ import tritonclient.http as triton_http
 from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
 from sklearn.tree import DecisionTreeClassifier
 
+from runtimes.tests.conftest import metric
+
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 IRIS_INSTANCES = [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
 BODY_LIMIT = 4096
@@ -242,13 +244,6 @@ def test_tritonclient_grpc_bytes_fp16_bool(echo_server: Server) -> None:
     assert report["flags_out"] == {"dtype": "bool", "values": (~FLAGS).tolist()}
 
 
-def _metric(text: str, key: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(key + " "):
-            return float(line.split()[-1])
-    return 0.0
-
-
 def test_metrics_after_traffic(iris_server: Server) -> None:
     keys = {
         "requests": 'modelplane_requests_total{model="iris",protocol="v1"}',
@@ -260,9 +255,9 @@ def test_metrics_after_traffic(iris_server: Server) -> None:
         httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": IRIS_INSTANCES})
     httpx.post(iris_server.url + "/v1/models/iris:predict", json={"instances": [[1, 2]]})
     after = httpx.get(iris_server.url + "/metrics").text
-    assert _metric(after, keys["requests"]) - _metric(before, keys["requests"]) == 4
-    assert _metric(after, keys["errors"]) - _metric(before, keys["errors"]) == 1
-    assert _metric(after, keys["latency"]) - _metric(before, keys["latency"]) == 4
+    assert metric(after, keys["requests"]) - metric(before, keys["requests"]) == 4
+    assert metric(after, keys["errors"]) - metric(before, keys["errors"]) == 1
+    assert metric(after, keys["latency"]) - metric(before, keys["latency"]) == 4
     assert "modelplane_requests_in_flight 0.0" in after
     assert "modelplane_payload_events_delivered_total" in after
 

@@ -19,6 +19,8 @@ import pytest
 from modelplane.runtime import workers
 from modelplane.runtime.protocols import grpc_v2
 
+from runtimes.tests.conftest import metric
+
 Server = object  # conftest.Server: a started server process with its ports and log
 
 PID_MODEL = """
@@ -81,12 +83,12 @@ def test_two_workers_serve_one_port(start_server: Callable[..., object], tmp_pat
     assert len(pids) == 2
     assert pids <= set(_children(server.process.pid))  # type: ignore[attr-defined]
 
-    key = 'modelplane_requests_total{model="pid",protocol="v1"} '
+    key = 'modelplane_requests_total{model="pid",protocol="v1"}'
     deadline = time.monotonic() + 10 * workers.PUBLISH_INTERVAL_S
     counts: list[float] = []
     while time.monotonic() < deadline:
         # Each scrape may land on either worker; every one must count both workers' requests.
-        counts = [_sample(httpx.get(url + "/metrics").text, key) for _ in range(6)]
+        counts = [metric(httpx.get(url + "/metrics").text, key) for _ in range(6)]
         if counts == [60.0] * 6:
             break
         time.sleep(0.2)
@@ -136,10 +138,3 @@ def test_bad_logger_url_is_reported_once(tmp_path: pathlib.Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("modelplane-runtime: error:") == 1
     assert "Traceback" not in result.stderr
-
-
-def _sample(text: str, key: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(key):
-            return float(line.split()[-1])
-    return 0.0

@@ -82,13 +82,7 @@ async def serve(
         discard=loader.discard,
         essential=startup,
         peers_started=peers.all_started if peers is not None else None,
-        fixed=(
-            f"this server runs {peers.count} worker processes, each with its own copy of the models, and a load or"
-            " unload would reach only one of them; load and unload models at run time on a server started with"
-            " --workers 1"
-            if peers is not None
-            else None
-        ),
+        fixed=peers.fixed if peers is not None else None,
     )
     batch = (
         batching.BatchSettings(max_batch_size=config.max_batch_size, max_latency_ms=config.max_latency_ms)

@@ -64,6 +64,15 @@ class Peers:
                 found.append(json.loads((self.directory / f"metrics-{index}.json").read_bytes()))
         return found
 
+    @property
+    def fixed(self) -> str:
+        """Why the repository extension cannot load or unload models on this server."""
+        return (
+            f"this server runs {self.count} worker processes, each with its own copy of the models, and a load or"
+            " unload would reach only one of them; load and unload models at run time on a server started with"
+            " --workers 1"
+        )
+
     def mark_started(self) -> None:
         """Say that this worker's startup models are loaded."""
         (self.directory / f"started-{self.index}").touch()
