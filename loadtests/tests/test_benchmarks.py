@@ -52,17 +52,21 @@ def test_bad_pins_are_named(text: str, message: str) -> None:
         benchmarks.parse_pin(text)
 
 
-def test_batching_smoke_compares_off_and_adaptive(tmp_path: pathlib.Path) -> None:
-    done = loadtest("batching", "--configs", "off,adaptive:8:20", "--out", str(tmp_path), *SMOKE, timeout=120)
+@pytest.mark.parametrize("model", ["sklearn", "onnx"])
+def test_batching_smoke_compares_off_and_adaptive(tmp_path: pathlib.Path, model: str) -> None:
+    done = loadtest(
+        "batching", "--model", model, "--configs", "off,adaptive:8:20", "--out", str(tmp_path), *SMOKE, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    report = (tmp_path / "batching-sklearn.md").read_text()
+    report = (tmp_path / f"batching-{model}.md").read_text()
     assert "## off" in report
     assert "## adaptive 8 x 20 ms" in report
     for plot in ("p50", "p99", "throughput", "batch_mean"):
-        assert (tmp_path / f"batching-sklearn_{plot}.png").stat().st_size > 1000
-    adaptive = results.read(tmp_path / "sklearn-adaptive-8-20ms_levels.csv")
-    assert [row.level for row in adaptive] == [20.0]
-    assert all(row.ok > 0 for row in adaptive)
+        assert (tmp_path / f"batching-{model}_{plot}.png").stat().st_size > 1000
+    for config in ("off", "adaptive-8-20ms"):
+        rows = results.read(tmp_path / f"{model}-{config}_levels.csv")
+        assert [row.level for row in rows] == [20.0]
+        assert all(row.ok > 0 and row.failed == 0 for row in rows)
 
 
 def test_fixed_configurations_need_mlserver(tmp_path: pathlib.Path) -> None:

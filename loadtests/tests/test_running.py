@@ -1,7 +1,7 @@
-"""Covers running, end to end through `modelplane-loadtest run` against a real runtime on 127.0.0.1: each shape
-(step, spike, ramp, diurnal), V1 and V2, open- and closed-loop pacing, the request and time bounds, the files a run
-writes (locust's CSVs, segments, levels, batch sizes from /metrics), and the open-loop promise: the offered rate
-holds while the server falls behind, where a closed-loop user slows down with it."""
+"""Covers running, end to end through `modelplane-loadtest run` against a real runtime on 127.0.0.1: each shape (step,
+spike, ramp, diurnal), V1 and V2, open- and closed-loop pacing, the request and time bounds, the files a run writes
+(locust's CSVs, segments, levels, batch sizes from /metrics) and the report made from them, and the open-loop
+promise: the offered rate holds while the server falls behind, where a closed-loop user slows down with it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,18 @@ def test_step_open_loop_v1_offers_each_level_and_reads_batch_sizes(runtime: str,
     with pathlib.Path(f"{prefix}_stats.csv").open() as handle:
         stats = {row["Name"]: row for row in csv.DictReader(handle)}
     assert int(stats["v1 iris"]["Request Count"]) == 45
+
+    # The run's own files through the command `make loadtest-report` calls.
+    report_dir = tmp_path / "report"
+    done = loadtest("report", "--run", str(prefix), "--out", str(report_dir), "--name", "step")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == f"report: {report_dir / 'step.md'}"
+    text = (report_dir / "step.md").read_text()
+    assert "| 5 | 5 | 5 | 0 |" in text
+    assert "| 40 | 40 | 40 | 0 |" in text
+    for plot in ("step_latency.png", "step_throughput.png", "step_timeline.png", "step_batches.png"):
+        assert f"({plot})" in text
+        assert (report_dir / plot).read_bytes().startswith(b"\x89PNG")
 
 
 def test_spike_closed_loop_v2_follows_the_user_count(runtime: str, tmp_path: pathlib.Path) -> None:
