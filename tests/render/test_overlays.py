@@ -29,6 +29,9 @@ BUILDS = [
     "argocd/runtimes",
     "argocd/knative-serving",
 ]
+# The builds that install the CRDs, and those that install the controller's RBAC: each must match the charts.
+WITH_CRDS = ["kind", "production", "gpu", "raw", "argocd/crds"]
+WITH_RBAC = ["kind", "production", "gpu", "raw", "argocd/modelplane"]
 # Which Applications install CRDs that which other Applications' objects need.
 CRD_USERS = {
     "modelplane-crds": ["modelplane", "modelplane-runtimes"],
@@ -64,36 +67,37 @@ def test_generated_files_are_current(tools: Any, script: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_charts_and_overlays_have_the_same_crds(tools: Any, charts_dir: pathlib.Path) -> None:
+@pytest.mark.parametrize("overlay", WITH_CRDS)
+def test_charts_and_overlays_have_the_same_crds(tools: Any, charts_dir: pathlib.Path, overlay: str) -> None:
     chart = {
         c["metadata"]["name"]: c
         for c in by_kind(tools.helm_template(charts_dir / "modelplane-crds"), "CustomResourceDefinition")
     }
-    overlay = {
-        c["metadata"]["name"]: c
-        for c in by_kind(tools.kustomize_build(OVERLAYS / "production"), "CustomResourceDefinition")
+    overlay_crds = {
+        c["metadata"]["name"]: c for c in by_kind(tools.kustomize_build(OVERLAYS / overlay), "CustomResourceDefinition")
     }
-    assert sorted(chart) == sorted(overlay)
+    assert sorted(chart) == sorted(overlay_crds)
     assert len(chart) == 4
     for name in chart:
-        assert chart[name]["spec"] == overlay[name]["spec"], f"{name}: the chart and overlays/ disagree"
+        assert chart[name]["spec"] == overlay_crds[name]["spec"], f"{name}: the chart and overlays/{overlay} disagree"
 
 
-def test_charts_and_overlays_have_the_same_rbac(tools: Any, charts_dir: pathlib.Path) -> None:
+@pytest.mark.parametrize("overlay", WITH_RBAC)
+def test_charts_and_overlays_have_the_same_rbac(tools: Any, charts_dir: pathlib.Path, overlay: str) -> None:
     chart = tools.helm_template(charts_dir / "modelplane", "--set", "fullnameOverride=modelplane")
-    overlay = tools.kustomize_build(OVERLAYS / "production")
-    for kind in ("ClusterRole", "ClusterRoleBinding", "ServiceAccount"):
+    objs = tools.kustomize_build(OVERLAYS / overlay)
+    for kind in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"):
         mine = {
             o["metadata"]["name"]: o
             for o in by_kind(chart, kind)
             if "helm.sh/hook" not in o["metadata"].get("annotations", {})
         }
-        theirs = {o["metadata"]["name"]: o for o in by_kind(overlay, kind)}
-        assert sorted(mine) == sorted(theirs), kind
+        theirs = {o["metadata"]["name"]: o for o in by_kind(objs, kind)}
+        assert sorted(mine) == sorted(theirs), f"{kind} in overlays/{overlay}"
         for name, obj in mine.items():
             for field in ("rules", "roleRef", "subjects"):
-                assert obj.get(field) == theirs[name].get(field), f"{kind}/{name} {field}"
-    role = by_kind(overlay, "ClusterRole")[0]
+                assert obj.get(field) == theirs[name].get(field), f"{kind}/{name} {field} in overlays/{overlay}"
+    role = by_kind(objs, "ClusterRole")[0]
     assert all("*" not in rule["verbs"] for rule in role["rules"])
 
 

@@ -5,8 +5,9 @@ Operator's PodMonitor, Argo CD's Application, the Knative operator's KnativeServ
 into the cache by hack/fetch-upstream-crds.sh, `make tools`). Covers every chart with every ci/ values file, every
 overlay, the app-of-apps (root Application and children), the KnativeServing the platform chart's hook applies and
 the ClusterServingRuntimes the modelplane chart's runtimes hook applies; every rendered kind is validated, none is
-skipped. The upstream CRDs stay installed afterwards, as ours do: they come with no controller, so they change
-nothing but what the API server accepts."""
+skipped. The namespaces they go to carry the Pod Security `warn: restricted` label for the run, so the API server's
+own Pod Security admission checks every pod template, and a warning fails the test. The upstream CRDs stay installed
+afterwards, as ours do: they come with no controller, so they change nothing but what the API server accepts."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ OVERLAYS = [
     "argocd/knative-serving",
 ]
 NAMESPACES = ("modelplane-system", "istio-system", "knative-serving", "argocd")
+#: The label that has the API server's Pod Security admission warn about any pod template short of `restricted`.
+WARN_RESTRICTED = "pod-security.kubernetes.io/warn"
+WORKLOADS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 #: Kinds whose CRDs come from upstream projects, and the API group each must be served under.
 UPSTREAM_KINDS = {
     "Certificate": "cert-manager.io",
@@ -80,19 +84,31 @@ def cluster(kube_cluster: pathlib.Path) -> Any:
     served = kubectl(kube_cluster, "api-resources", "-o", "name").stdout.split()
     for kind, group in UPSTREAM_KINDS.items():
         assert any(r.endswith(f".{group}") for r in served), f"{kind} ({group}) is not served after applying its CRD"
-    created = []
+    created, labelled = [], []
     for namespace in NAMESPACES:
         if kubectl(kube_cluster, "get", "namespace", namespace).returncode != 0:
             assert kubectl(kube_cluster, "create", "namespace", namespace).returncode == 0
             created.append(namespace)
+        shown = kubectl(kube_cluster, "get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}")
+        if WARN_RESTRICTED not in shown.stdout:
+            done = kubectl(kube_cluster, "label", "namespace", namespace, f"{WARN_RESTRICTED}=restricted")
+            assert done.returncode == 0, done.stderr
+            labelled.append(namespace)
     yield kube_cluster
     for namespace in created:
         kubectl(kube_cluster, "delete", "namespace", namespace, "--wait=false")
+    for namespace in set(labelled) - set(created):
+        kubectl(kube_cluster, "label", "namespace", namespace, f"{WARN_RESTRICTED}-")
 
 
 def dry_run(kubeconfig: pathlib.Path, objs: list[dict[str, Any]]) -> set[str]:
     """Server-side dry-run apply of every object; returns the kinds validated."""
     served = list(objs)
+    workloads = [o for o in served if o["kind"] in WORKLOADS]
+    outside = [
+        f"{o['kind']}/{o['metadata']['name']}" for o in workloads if o["metadata"].get("namespace") not in NAMESPACES
+    ]
+    assert not outside, f"pods outside the namespaces whose Pod Security is checked: {outside}"
     text = "---\n".join(yaml.safe_dump(o) for o in served)
     # Admission of a bare Pod looks its ServiceAccount up, which a dry run of the same batch does not create:
     # create those for the duration of the check.
@@ -123,6 +139,7 @@ def dry_run(kubeconfig: pathlib.Path, objs: list[dict[str, Any]]) -> set[str]:
         for namespace, name in made:
             kubectl(kubeconfig, "-n", namespace, "delete", "serviceaccount", name)
     assert done.returncode == 0, f"the API server rejected rendered objects:\n{done.stderr}"
+    assert "would violate PodSecurity" not in done.stderr, f"a pod template is short of `restricted`:\n{done.stderr}"
     assert done.stdout.count("(server dry run)") == len(served)
     return {o["kind"] for o in served}
 
@@ -211,4 +228,13 @@ def test_a_misspelt_field_is_rejected(tools: Any, charts_dir: pathlib.Path, clus
     deployment = next(o for o in objs if o["kind"] == "Deployment")
     deployment["spec"]["replicaz"] = 2
     with pytest.raises(AssertionError, match=r"\.spec\.replicaz: field not declared in schema"):
+        dry_run(cluster, [deployment])
+
+
+def test_a_pod_short_of_restricted_is_caught(tools: Any, charts_dir: pathlib.Path, cluster: pathlib.Path) -> None:
+    """The Pod Security check is the API server's own: the controller's template on the host network fails it."""
+    objs = tools.helm_template(charts_dir / "modelplane")
+    deployment = next(o for o in objs if o["kind"] == "Deployment")
+    deployment["spec"]["template"]["spec"]["hostNetwork"] = True
+    with pytest.raises(AssertionError, match=r'would violate PodSecurity "restricted:latest": host namespaces'):
         dry_run(cluster, [deployment])

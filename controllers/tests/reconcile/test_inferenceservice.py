@@ -5,7 +5,8 @@ explainer gets `--model_name` and `--predictor_host` unless its args name them),
 rollback, logger/batcher flags for Modelplane's runtime, proxy sidecar for a third-party runtime, GPU and scheduling
 pass-through, pvc://, S3/GCS/Azure credentials, readiness and URL from the Knative Service status), Raw
 (Deployment/Service/HPA with Istio, Ingress and Gateway API routing, each sending V1 `:explain` to the explainer,
-memory HPA, autoscaler none/external, canary Deployment with weighted routing, promotion, rollback, readiness from
+memory HPA, autoscaler none/external, canary Deployment with weighted routing (Istio, Ingress, Gateway API),
+promotion, rollback (during a canary, and after a promotion, which keeps the promoted version), readiness from
 Deployment availability, a multi-model runtime's model directory writable, the node storage cache mounted into the
 storage initializer), no fitting runtime, pruning of children no longer wanted, idempotence (a second reconcile over
 its own output changes nothing), and the deployment mode: recorded in `status.deploymentMode`, then kept (children
@@ -208,6 +209,19 @@ def raw_canary(percent: int | None) -> Observed:
             with_status(c, deployment_available(c)) if c["kind"] == "Deployment" else c for c in during.children
         )
     return observe(new, children=children)
+
+
+def raw_rollback_after_promotion() -> Observed:
+    """A Raw isvc whose v2 canary was promoted and is available, then given `canaryTrafficPercent: 0`: as in KServe,
+    a rollback pins the traffic to the version rolled out last, which is now v2."""
+    promoted = raw_canary(None)
+    plan = inferenceservice.reconcile(promoted, CONFIG)
+    children = tuple(with_status(c, deployment_available(c)) if c["kind"] == "Deployment" else c for c in plan.children)
+    obj = copy.deepcopy(dict(promoted.isvc))
+    obj["status"] = inferenceservice.reconcile(observe(obj, children=children), CONFIG).status
+    obj["spec"]["predictor"]["canaryTrafficPercent"] = 0
+    obj["metadata"]["generation"] = 3
+    return observe(obj, children=children)
 
 
 def serverless_canary(percent: int) -> Observed:
@@ -453,6 +467,8 @@ CASES: dict[str, Callable[[], tuple[Observed, config_mod.Config]]] = {
     "raw-canary-split-ingress": lambda: (raw_canary(25), cfg(routing="ingress")),
     "raw-canary-promote": lambda: (raw_canary(None), CONFIG),
     "raw-canary-rollback": lambda: (raw_canary(0), CONFIG),
+    "raw-canary-split-gateway-api": lambda: (raw_canary(10), cfg(routing="gateway-api", gateway="gateways/public")),
+    "raw-canary-rollback-after-promotion": lambda: (raw_rollback_after_promotion(), CONFIG),
 }
 
 
