@@ -263,7 +263,7 @@ class Kube:
     """Small waits and reads on the cluster for the journeys (JSON through kubectl, as a user would)."""
 
     def get(self, kind: str, name: str, *, namespace: str) -> dict[str, Any] | None:
-        result = kubectl("get", kind, name, "-n", namespace, "-o", "json", check=False)
+        result = kubectl("get", kind, name, "-n", namespace, "-o", "json", "--show-managed-fields", check=False)
         return json.loads(result.stdout) if result.returncode == 0 else None
 
     def list(self, kind: str, *, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:

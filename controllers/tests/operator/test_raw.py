@@ -1,7 +1,8 @@
 """Raw-mode journeys against the local control plane, with the operator running as a process.
 
 Covers: a RawDeployment InferenceService gets its Deployment, Service, HPA and VirtualService; the Deployment's pod
-is scheduled onto a kwok node and the InferenceService turns Ready; a canary (new storage URI, 10%) adds the
+is scheduled onto a kwok node and the InferenceService turns Ready, with every child and its status owned by the one
+field manager `modelplane`; a canary (new storage URI, 10%) adds the
 `-predictor-canary` Deployment with a 90/10 weighted route, and promotion (the field removed) drops it again;
 deleting the InferenceService garbage-collects the Deployment, Service, HPA and route.
 """
@@ -78,6 +79,18 @@ def test_raw_isvc_pods_land_on_kwok_nodes_and_it_turns_ready(namespace: str, kub
     ready = kube.wait_for("the InferenceService to turn Ready", lambda: _ready(kube, "iris", namespace))
     assert ready["status"]["url"] == f"http://iris-{namespace}.example.com"
     assert ready["status"]["address"]["url"] == f"http://iris-predictor.{namespace}.svc.cluster.local"
+    # One field manager: every field the operator set on its children, and the status it wrote, is owned by
+    # `modelplane` (server-side apply for children, a status patch for the InferenceService).
+    for kind, name in (
+        ("deployment", "iris-predictor"),
+        ("service", "iris-predictor"),
+        ("hpa", "iris-predictor"),
+        (VS, "iris"),
+    ):
+        entries = kube.get(kind, name, namespace=namespace)["metadata"]["managedFields"]
+        assert [e["manager"] for e in entries if e["operation"] == "Apply"] == ["modelplane"], (kind, entries)
+    status_managers = {e["manager"] for e in ready["metadata"]["managedFields"] if e.get("subresource") == "status"}
+    assert status_managers == {"modelplane"}
 
 
 def test_raw_canary_splits_90_10_and_promotion_removes_it(namespace: str, kube: Any) -> None:
