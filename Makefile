@@ -214,6 +214,11 @@ loadtest-batching: venv loadtest-peers ## Batching benchmark (minutes): off, fix
 	$(VENV)/bin/modelplane-loadtest batching --model onnx --configs off,adaptive:8:5,adaptive:32:50 --pin $(LOADTEST_PIN) \
 	  --out $(LOADTEST_OUT)/batching $(LOADTEST_ARGS)
 
+.PHONY: loadtest-batching-gpu
+loadtest-batching-gpu: venv ## Batching benchmark on a CUDA GPU (minutes; needs torch + torchvision): TorchScript ResNet-18, off vs adaptive [GPU_ARGS=...].
+	$(PY) runtimes/benchmarks/resnet_gpu.py --out $(LOADTEST_OUT)/resnet-gpu $(GPU_ARGS)
+	$(PY) runtimes/benchmarks/resnet_gpu.py --plot $(LOADTEST_OUT)/resnet-gpu/resnet-gpu.json --img $(LOADTEST_OUT)/resnet-gpu/img
+
 .PHONY: loadtest-scaling
 loadtest-scaling: venv ## Scaling benchmark (minutes): 1, 2 and 4 runtime replicas behind nginx x offered load.
 	$(VENV)/bin/modelplane-loadtest scaling --model sklearn --replicas 1,2,4 --pin $(LOADTEST_PIN) \

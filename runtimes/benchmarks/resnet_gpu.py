@@ -528,6 +528,24 @@ def plot(results: dict[str, Any], directory: pathlib.Path) -> list[pathlib.Path]
     return written
 
 
+def _no_gpu() -> str:
+    """Why the model cannot run on a GPU here ('' when it can)."""
+    try:
+        import torch
+        import torchvision  # noqa: F401
+    except ImportError as error:
+        return (
+            f"this benchmark needs torch and torchvision ({error.name} is missing): install them, or give "
+            "--stand-in-ms MS to try the machinery with a model that only sleeps"
+        )
+    if not torch.cuda.is_available():
+        return (
+            "no CUDA device here: run it on a GPU machine, give --allow-cpu to measure the model on the CPU "
+            "(float32; not GPU figures), or --stand-in-ms MS"
+        )
+    return ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="ResNet-18 on a GPU through the runtime: batching off vs adaptive.")
     parser.add_argument("--out", type=pathlib.Path, help="folder for the model, the server logs and resnet-gpu.json")
@@ -544,6 +562,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="the servers' --workers (processes sharing the port)")
     parser.add_argument("--plot", type=pathlib.Path, help="draw the PNGs of an earlier run's resnet-gpu.json")
     parser.add_argument("--img", type=pathlib.Path, default=ROOT / "docs" / "img", help="where --plot writes")
+    parser.add_argument("--allow-cpu", action="store_true", help="measure the model on the CPU when no GPU is here")
     args = parser.parse_args()
     if args.plot:
         for path in plot(json.loads(args.plot.read_text()), args.img):
@@ -551,6 +570,10 @@ def main() -> int:
         return 0
     if args.out is None:
         parser.error("give --out FOLDER (or --plot RESULTS.json)")
+    if args.stand_in_ms is None:
+        problem = _no_gpu()
+        if problem and not (args.allow_cpu and problem.startswith("no CUDA")):
+            parser.error(problem)
     results = run(args)
     print(f"[resnet] done in {results['wall_s']} s; wrote {args.out / 'resnet-gpu.json'}", flush=True)
     return 0

@@ -1,11 +1,12 @@
 """Smoke run of the GPU batching benchmark's machinery without a GPU or torch: `resnet_gpu.py --stand-in-ms` serves a
 model that only sleeps, through real runtime servers (off and two adaptive settings) on 127.0.0.1, for a closed and
 an open loop of V2 binary-data requests bounded to seconds; the results file has every row, batching merged
-requests, nothing failed, and the plots are drawn."""
+requests, nothing failed, and the plots are drawn. Without a GPU, a run of the real model is refused, saying why."""
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -42,3 +43,16 @@ def test_stand_in_run_measures_every_configuration(tmp_path: pathlib.Path) -> No
         "batching-resnet-gpu-p50.png",
         "batching-resnet-gpu-p99.png",
     ]
+
+
+def test_without_a_gpu_the_model_run_is_refused_with_the_way_out(tmp_path: pathlib.Path) -> None:
+    """With no GPU to use (here no torch either; on a GPU machine CUDA is hidden) a real run stops before doing
+    anything, naming what is missing and the alternatives."""
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "out"), "--duration", "1"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "--stand-in-ms" in done.stderr
+    assert not (tmp_path / "out").exists()
