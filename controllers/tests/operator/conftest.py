@@ -107,6 +107,7 @@ class Operator:
         self.log_path = log_path
         self.health_port = _free_port()
         self.webhook_port = _free_port()
+        self.metrics_port = _free_port()
         self.pod_name = pod_name
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), "POD_NAME": pod_name}
         command = [
@@ -118,6 +119,8 @@ class Operator:
             str(self.webhook_port),
             "--health-port",
             str(self.health_port),
+            "--metrics-port",
+            str(self.metrics_port),
             "--verbose",
             *args,
         ]
@@ -126,6 +129,11 @@ class Operator:
 
     def log(self, lines: int = 200) -> str:
         return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+
+    def metrics(self) -> str:
+        """The text the operator serves at /metrics."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as answer:
+            return str(answer.read().decode())
 
     def healthy(self) -> bool:
         try:
@@ -170,10 +178,16 @@ def system_namespace(control_plane: pathlib.Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def operator_process(
+def operator_process(main_operator: Operator) -> pathlib.Path:
+    """The run's main operator (see `main_operator`); its log path."""
+    return main_operator.log_path
+
+
+@pytest.fixture(scope="session")
+def main_operator(
     control_plane: pathlib.Path, system_namespace: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[pathlib.Path]:
-    """`modelplane operator --register-webhook` watching this run's `mpc-<run>-*` namespaces; yields its log path."""
+) -> Iterator[Operator]:
+    """`modelplane operator --register-webhook` watching this run's `mpc-<run>-*` namespaces."""
     log_path = tmp_path_factory.mktemp("operator") / "operator.log"
     operator = Operator(
         kubeconfig=control_plane,
@@ -191,7 +205,7 @@ def operator_process(
     )
     try:
         operator.wait_healthy(webhook_configuration=WEBHOOK_CONFIGURATION)
-        yield log_path
+        yield operator
     finally:
         operator.stop()
         kubectl("delete", "validatingwebhookconfiguration", WEBHOOK_CONFIGURATION, "--ignore-not-found", check=False)

@@ -189,3 +189,36 @@ def test_a_queue_needs_a_worker() -> None:
 
     with pytest.raises(ValueError, match="at least one worker"):
         queueing.WorkQueue(handle=handle, backoff=queueing.Backoff(), workers=0)
+
+
+def test_each_finished_reconcile_is_observed_with_its_outcome() -> None:
+    async def scenario() -> None:
+        seen: list[tuple[queueing.Key, bool]] = []
+        durations: list[float] = []
+        calls = itertools.count()
+
+        async def handle(key: queueing.Key) -> float | None:
+            await asyncio.sleep(0.01)
+            if next(calls) == 0:
+                raise RuntimeError("the API server said no")
+            return None
+
+        def observe(key: queueing.Key, seconds: float, ok: bool) -> None:
+            seen.append((key, ok))
+            durations.append(seconds)
+
+        queue = queueing.WorkQueue(
+            handle=handle, backoff=queueing.Backoff(base=0.01, cap=0.01), workers=1, observe=observe
+        )
+        tasks = started(queue)
+        queue.add(KEY)
+        assert queue.waiting() == 1
+        while len(seen) < 2:
+            await asyncio.sleep(0.01)
+        await stop(tasks)
+        assert seen == [(KEY, False), (KEY, True)]
+        assert all(0.01 <= d < 1.0 for d in durations)
+        assert queue.waiting() == 0
+        assert queue.running() == 0
+
+    run(scenario)

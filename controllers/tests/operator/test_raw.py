@@ -2,9 +2,9 @@
 
 Covers: a RawDeployment InferenceService gets its Deployment, Service, HPA and VirtualService; the Deployment's pod
 is scheduled onto a kwok node and the InferenceService turns Ready, with every child and its status owned by the one
-field manager `modelplane`; a canary (new storage URI, 10%) adds the
-`-predictor-canary` Deployment with a 90/10 weighted route, and promotion (the field removed) drops it again;
-deleting the InferenceService garbage-collects the Deployment, Service, HPA and route.
+field manager `modelplane`, and its reconciles and admission counted in the operator's /metrics; a canary (new
+storage URI, 10%) adds the `-predictor-canary` Deployment with a 90/10 weighted route, and promotion (the field
+removed) drops it again; deleting the InferenceService garbage-collects the Deployment, Service, HPA and route.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _weights(kube: Any, name: str, namespace: str) -> dict[str, int]:
     return {r["destination"]["host"].split(".")[0]: r.get("weight", 100) for r in vs["spec"]["http"][0]["route"]}
 
 
-def test_raw_isvc_pods_land_on_kwok_nodes_and_it_turns_ready(namespace: str, kube: Any) -> None:
+def test_raw_isvc_pods_land_on_kwok_nodes_and_it_turns_ready(namespace: str, kube: Any, main_operator: Any) -> None:
     assert kube.apply(_manifest("iris", namespace, storage_uri="gs://models/iris/v1")).returncode == 0
     for kind, name in (
         ("deployment", "iris-predictor"),
@@ -91,6 +91,11 @@ def test_raw_isvc_pods_land_on_kwok_nodes_and_it_turns_ready(namespace: str, kub
         assert [e["manager"] for e in entries if e["operation"] == "Apply"] == ["modelplane"], (kind, entries)
     status_managers = {e["manager"] for e in ready["metadata"]["managedFields"] if e.get("subresource") == "status"}
     assert status_managers == {"modelplane"}
+    # The reconciles and the webhook's admission of the object show in the operator's /metrics.
+    text = main_operator.metrics()
+    assert 'modelplane_controller_reconcile_total{kind="InferenceService",result="success"}' in text
+    assert 'modelplane_webhook_admission_total{allowed="true",kind="InferenceService"}' in text
+    assert "modelplane_controller_leader 1.0" in text
 
 
 def test_raw_canary_splits_90_10_and_promotion_removes_it(namespace: str, kube: Any) -> None:

@@ -5,13 +5,14 @@ annotation keeps the mode recorded in its status (and its children) when the ope
 default, and the webhook refuses an annotation that names another mode than the recorded one. And least privilege:
 an operator holding nothing but the generated ClusterRole takes its Lease, reads its ConfigMap and the storage
 Secret by name, creates a Raw InferenceService's children, turns it Ready and posts its Events, with no request
-refused.
+refused. A metrics port another process holds stops the start with exit 2 and the port named, no traceback.
 """
 
 from __future__ import annotations
 
 import json
 import pathlib
+import socket
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -225,3 +226,19 @@ def test_the_generated_cluster_role_is_all_the_operator_needs(
                 capture_output=True,
                 check=False,
             )
+
+
+def test_a_metrics_port_in_use_stops_the_start_naming_it(
+    unwatched_namespace: str, start_operator: Callable[..., Any]
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        args = ("--namespace", unwatched_namespace, "--controller-namespace", unwatched_namespace)
+        operator = start_operator("op-metrics-port", *args, "--metrics-port", str(port))
+        assert operator.process.wait(timeout=60) == 2
+    log = operator.log()
+    assert f"cannot serve /metrics on 127.0.0.1:{port}" in log
+    assert "--metrics-port" in log
+    assert "Traceback" not in log

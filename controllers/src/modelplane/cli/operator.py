@@ -51,6 +51,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--health-port", type=int, default=8081, help="port of the /healthz endpoint (default: %(default)s)"
     )
+    parser.add_argument(
+        "--metrics-addr", default="127.0.0.1", help="address of the Prometheus /metrics endpoint (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=0,
+        help="port of the Prometheus /metrics endpoint; 0, the default, serves none (the chart uses 8080)",
+    )
     parser.add_argument("--workers", type=int, default=16, help="threads running reconciles (default: %(default)s)")
     parser.add_argument(
         "--no-leader-election",
@@ -89,6 +98,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0-65535)")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the operator and block until it is interrupted."""
     from modelplane.cli import errors
@@ -116,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
             webhook_configuration=args.webhook_configuration,
             health_addr=args.health_addr,
             health_port=args.health_port,
+            metrics_addr=args.metrics_addr,
+            metrics_port=args.metrics_port,
             workers=args.workers,
             leader_election=not args.no_leader_election,
             lease_name=args.lease_name,

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from modelplane.operator import leading, queueing, reconciling
+from modelplane.operator.metrics import Metrics
 from modelplane.reconcile import names
 
 LOG = logging.getLogger("modelplane.operator")
@@ -55,9 +56,17 @@ class Controller:
         backoff: queueing.Backoff,
         resync_seconds: float,
         election: leading.Election | None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.state = state
-        self.queue = queueing.WorkQueue(handle=self.handle, backoff=backoff, workers=workers)
+        self.metrics = metrics or Metrics()
+        self.queue = queueing.WorkQueue(
+            handle=self.handle,
+            backoff=backoff,
+            workers=workers,
+            observe=lambda key, seconds, ok: self.metrics.reconciled(key[0], seconds=seconds, ok=ok),
+        )
+        self.metrics.follow(waiting=self.queue.waiting, running=self.queue.running, leading=lambda: self.leading)
         self.resync_seconds = resync_seconds
         #: kopf's live indexes by id, set by the startup handler.
         self.indexes: Mapping[str, Any] = {}

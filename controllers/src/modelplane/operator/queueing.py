@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable
 Key = tuple[str, str, str]
 #: A reconcile: the key's object is looked at; returns seconds until it should be looked at again, or None.
 Handle = Callable[[Key], Awaitable[float | None]]
+#: Told of each finished reconcile: its key, the seconds it took, and whether it succeeded.
+Observe = Callable[[Key, float, bool], None]
 
 LOG = logging.getLogger("modelplane.operator")
 
@@ -53,10 +55,12 @@ class WorkQueue:
         backoff: Backoff,
         workers: int,
         clock: Callable[[], float] = time.monotonic,
+        observe: Observe | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"a work queue needs at least one worker, got {workers}")
         self._handle = handle
+        self._observe = observe
         self._backoff = backoff
         self._workers = workers
         self._clock = clock
@@ -96,6 +100,14 @@ class WorkQueue:
     def failures(self, key: Key) -> int:
         """How many reconciles of `key` failed in a row."""
         return self._failures.get(key, 0)
+
+    def waiting(self) -> int:
+        """How many keys wait for a reconcile (due now or later)."""
+        return len(self._due)
+
+    def running(self) -> int:
+        """How many reconciles run now."""
+        return len(self._active)
 
     def pending(self) -> dict[Key, float]:
         """Each waiting key and the seconds until it is due (for logs and tests)."""
@@ -149,6 +161,7 @@ class WorkQueue:
                 continue
             self._active.add(key)
             requeue: float | None = None
+            started = time.monotonic()
             try:
                 requeue = await self._handle(key)
             except asyncio.CancelledError:
@@ -157,8 +170,12 @@ class WorkQueue:
                 failures = self._failures[key] = self._failures.get(key, 0) + 1
                 requeue = self._backoff.delay(failures)
                 LOG.warning("reconcile of %s failed (%d in a row), next try in %.0f s: %s", key, failures, requeue, exc)
+                if self._observe is not None:
+                    self._observe(key, time.monotonic() - started, False)
             else:
                 self._failures.pop(key, None)
+                if self._observe is not None:
+                    self._observe(key, time.monotonic() - started, True)
             finally:
                 self._active.discard(key)
             again = self._again.pop(key, None)

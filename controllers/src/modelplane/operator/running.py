@@ -19,7 +19,17 @@ import uuid
 from typing import Any
 
 import kopf
-from modelplane.operator import admitting, certificates, clients, controlling, handlers, leading, queueing, reconciling
+from modelplane.operator import (
+    admitting,
+    certificates,
+    clients,
+    controlling,
+    handlers,
+    leading,
+    metrics,
+    queueing,
+    reconciling,
+)
 from modelplane.reconcile import config as config_mod
 from modelplane.reconcile import errors
 
@@ -43,6 +53,9 @@ class Options:
     webhook_configuration: str = WEBHOOK_CONFIGURATION
     health_addr: str = "127.0.0.1"
     health_port: int = 8081
+    metrics_addr: str = "127.0.0.1"
+    #: The port of `/metrics`; 0 serves none.
+    metrics_port: int = 0
     workers: int = 16
     leader_election: bool = True
     lease_name: str = LEASE
@@ -50,6 +63,10 @@ class Options:
     resync_seconds: float = 600.0
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
+
+
+class MetricsPortError(Exception):
+    """The /metrics endpoint could not listen where it was told to."""
 
 
 def identity() -> str:
@@ -181,9 +198,12 @@ def run(options: Options) -> int:
         controller = build_controller(options, state=state)
         controller.endpoints_watched = endpoints
         registry = build_registry(options=options, available=available, cert=cert, controller=controller)
-        memo = kopf.Memo(state=state)
+        memo = kopf.Memo(state=state, metrics=controller.metrics)
         try:
             asyncio.run(_operate(registry=registry, memo=memo, options=options, controller=controller))
+        except MetricsPortError as exc:
+            LOG.error("%s (another process holds the port? give --metrics-port another one, or 0 for none)", exc)
+            return 2
         finally:
             if options.register_webhook:
                 cluster.delete(
@@ -200,6 +220,14 @@ def run(options: Options) -> int:
 async def _operate(
     *, registry: kopf.OperatorRegistry, memo: kopf.Memo, options: Options, controller: controlling.Controller
 ) -> None:
+    scraping = None
+    if options.metrics_port:
+        try:
+            scraping = await metrics.serve(controller.metrics, addr=options.metrics_addr, port=options.metrics_port)
+        except OSError as exc:
+            raise MetricsPortError(
+                f"cannot serve /metrics on {options.metrics_addr}:{options.metrics_port}: {exc.strerror or exc}"
+            ) from None
     controller.start()  # before kopf starts, so kopf's shutdown leaves these tasks to `controller.stop()`
     try:
         await kopf.operator(
@@ -212,3 +240,5 @@ async def _operate(
         )
     finally:
         await controller.stop()
+        if scraping is not None:
+            await scraping.cleanup()
