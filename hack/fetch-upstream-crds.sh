@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the pinned upstream CRDs that the charts and overlays create objects of (cert-manager Certificate and
-# Issuer, Argo CD Application, Prometheus Operator PodMonitor, Knative operator KnativeServing), so the render
-# tests can validate those objects against the real schemas on the local API server.
+# Issuer, Argo CD Application, Prometheus Operator PodMonitor and ServiceMonitor, Knative operator KnativeServing),
+# so the render tests can validate those objects against the real schemas on the local API server.
 #
 # Why this way: these machines reach package registries only. Each upstream project publishes its CRDs inside its
 # Go module, so `go mod download` of the pinned version (through the Go module proxy) brings them; the files are
@@ -19,7 +19,7 @@ set -euo pipefail
 PINS=(
   "cert-manager v1.19.1 github.com/cert-manager/cert-manager deploy/crds cert-manager.io_certificates.yaml cert-manager.io_issuers.yaml"
   "argo-cd v3.5.8 github.com/argoproj/argo-cd/v3 manifests/crds application-crd.yaml"
-  "prometheus-operator v0.85.0 github.com/prometheus-operator/prometheus-operator example/prometheus-operator-crd monitoring.coreos.com_podmonitors.yaml"
+  "prometheus-operator v0.85.0 github.com/prometheus-operator/prometheus-operator example/prometheus-operator-crd monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_servicemonitors.yaml"
   "knative-operator v0.42.2 knative.dev/operator config/crd/bases operator.knative.dev_knativeservings.yaml"
 )
 
@@ -43,7 +43,8 @@ mkdir -p "$CACHE"
 for pin in "${PINS[@]}"; do
   read -r name version module folder files <<<"$pin"
   dest=$CACHE/$name-$version
-  if [ -f "$dest/.complete" ]; then
+  # The marker names the files fetched, so a pin that gained a file fetches again.
+  if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$module $version $folder/$files" ]; then
     say "$name $version: cached in $dest"
     continue
   fi

@@ -249,8 +249,9 @@ def test_monitoring_only_with_prometheus_operator(tools: Any, charts_dir: pathli
     args = ["--api-versions", "monitoring.coreos.com/v1"] if served else []
     objs = tools.helm_template(charts_dir / "modelplane", *args)
     monitors = [o for o in objs if o["kind"] == "PodMonitor"]
+    service_monitors = [o for o in objs if o["kind"] == "ServiceMonitor"]
     dashboards = [o for o in objs if o["kind"] == "ConfigMap" and "modelplane.json" in o.get("data", {})]
-    assert len(monitors) == len(dashboards) == (1 if served else 0)
+    assert len(monitors) == len(service_monitors) == len(dashboards) == (1 if served else 0)
     if served:
         dashboard = json.loads(dashboards[0]["data"]["modelplane.json"])
         exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
@@ -258,8 +259,22 @@ def test_monitoring_only_with_prometheus_operator(tools: Any, charts_dir: pathli
             "modelplane_requests_total",
             "modelplane_request_duration_seconds_bucket",
             "modelplane_batch_size",
+            "modelplane_controller_reconcile_total",
+            "modelplane_controller_reconcile_time_seconds_bucket",
+            "modelplane_workqueue_depth",
+            "modelplane_webhook_admission_total",
         ):
             assert metric in exprs
+        # The ServiceMonitor finds the metrics Service, and that Service the controller's metrics port.
+        (monitor,) = service_monitors
+        (service,) = [o for o in objs if o["kind"] == "Service" and o["metadata"]["name"].endswith("-metrics")]
+        deployment = next(o for o in objs if o["kind"] == "Deployment")
+        assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+        assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        port = next(p for p in container["ports"] if p["name"] == "metrics")["containerPort"]
+        assert f"--metrics-port={port}" in container["args"]
+        assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"] == "metrics"
 
 
 def test_configmap_parses_with_the_controller_parser(tools: Any, charts_dir: pathlib.Path) -> None:

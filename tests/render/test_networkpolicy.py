@@ -1,11 +1,11 @@
 """Render tests of the controller's NetworkPolicy, in the chart and in the overlays that include it.
 
-Covers: ingress only to the webhook and health ports; egress to DNS and the API server ports, and to the ports of
-predictor pods (the controller loads TrainedModels straight into each ready replica: the runtime's port on a
-RawDeployment pod, Knative's queue-proxy on a Serverless one), and to nothing else; the predictor rule narrows to
-the watched namespace when there is one and follows its ports value (off when empty); its selector matches the
-labels the controller puts on predictor pods, and its ports hold the port the bundled runtimes serve on; the
-production, raw and Argo CD overlays carry the chart's policy.
+Covers: ingress only to the webhook, health and metrics ports; egress to DNS and the API server ports, and to the
+ports of predictor pods (the controller loads TrainedModels straight into each ready replica: the runtime's port on a
+RawDeployment pod, Knative's queue-proxy on a Serverless one), and to nothing else; the predictor rule narrows to the
+watched namespace when there is one and follows its ports value (off when empty); its selector matches the labels the
+controller puts on predictor pods, and its ports hold the port the bundled runtimes serve on; the production, raw and
+Argo CD overlays carry the chart's policy.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 def test_default_policy_allows_exactly_what_the_controller_uses(tools: Any, charts_dir: pathlib.Path) -> None:
     spec = render(tools, charts_dir)["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
-    assert [ports(r) for r in spec["ingress"]] == [[("webhook", "TCP"), ("health", "TCP")]]
+    assert [ports(r) for r in spec["ingress"]] == [[("webhook", "TCP"), ("health", "TCP"), ("metrics", "TCP")]]
     assert all("from" not in r for r in spec["ingress"])
     assert len(spec["egress"]) == 3
     dns, api, predictors = spec["egress"]

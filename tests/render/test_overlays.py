@@ -127,6 +127,7 @@ def test_production_is_highly_available(tools: Any) -> None:
     ]
     assert by_kind(objs, "PodDisruptionBudget")
     assert by_kind(objs, "PodMonitor")
+    assert by_kind(objs, "ServiceMonitor")
     assert by_kind(objs, "NetworkPolicy")
 
 

@@ -1,13 +1,14 @@
 """Schema validation of everything the charts and overlays render, by the local real API server (Kubernetes 1.34.4): a
 server-side dry-run apply with strict field validation, after server-side applying our CRDs and the pinned upstream
 CRDs of the other kinds the charts and overlays create (cert-manager Certificate and Issuer, the Prometheus
-Operator's PodMonitor, Argo CD's Application, the Knative operator's KnativeServing; fetched from their Go modules
-into the cache by hack/fetch-upstream-crds.sh, `make tools`). Covers every chart with every ci/ values file, every
-overlay, the app-of-apps (root Application and children), the KnativeServing the platform chart's hook applies and
-the ClusterServingRuntimes the modelplane chart's runtimes hook applies; every rendered kind is validated, none is
-skipped. The namespaces they go to carry the Pod Security `warn: restricted` label for the run, so the API server's
-own Pod Security admission checks every pod template, and a warning fails the test. The upstream CRDs stay installed
-afterwards, as ours do: they come with no controller, so they change nothing but what the API server accepts."""
+Operator's PodMonitor and ServiceMonitor, Argo CD's Application, the Knative operator's KnativeServing; fetched from
+their Go modules into the cache by hack/fetch-upstream-crds.sh, `make tools`). Covers every chart with every ci/
+values file, every overlay, the app-of-apps (root Application and children), the KnativeServing the platform chart's
+hook applies and the ClusterServingRuntimes the modelplane chart's runtimes hook applies; every rendered kind is
+validated, none is skipped. The namespaces they go to carry the Pod Security `warn: restricted` label for the run, so
+the API server's own Pod Security admission checks every pod template, and a warning fails the test. The upstream
+CRDs stay installed afterwards, as ours do: they come with no controller, so they change nothing but what the API
+server accepts."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ UPSTREAM_KINDS = {
     "Certificate": "cert-manager.io",
     "Issuer": "cert-manager.io",
     "PodMonitor": "monitoring.coreos.com",
+    "ServiceMonitor": "monitoring.coreos.com",
     "Application": "argoproj.io",
     "KnativeServing": "operator.knative.dev",
 }
@@ -174,7 +176,7 @@ def test_chart_renders_validate(tools: Any, charts_dir: pathlib.Path, cluster: p
         )
         kinds |= dry_run(cluster, objs + embedded_knative_serving(objs) + embedded_runtimes(objs))
     expected = {
-        "modelplane": {"Certificate", "Issuer", "PodMonitor", "ClusterServingRuntime"},
+        "modelplane": {"Certificate", "Issuer", "PodMonitor", "ServiceMonitor", "ClusterServingRuntime"},
         "platform": {"KnativeServing", "ClusterServingRuntime", "Certificate", "Issuer"},
     }
     assert expected.get(chart, set()) <= kinds
@@ -197,6 +199,7 @@ def test_the_root_application_validates(cluster: pathlib.Path) -> None:
             "Certificate", ("spec", "dnsNamez"), ["x"], r"\.spec\.dnsNamez: field not declared", id="certificate"
         ),
         pytest.param("PodMonitor", ("spec", "podMetricsEndpoints", 0, "interval"), "30 s", "interval", id="podmonitor"),
+        pytest.param("ServiceMonitor", ("spec", "endpoints", 0, "interval"), "30 s", "interval", id="servicemonitor"),
         pytest.param("Application", ("spec", "syncPolicy", "syncOptionz"), [], "syncOptionz", id="application"),
         pytest.param("KnativeServing", ("spec", "ingresz"), {}, "ingresz", id="knativeserving"),
     ],
