@@ -88,35 +88,40 @@ WIDGET_CRD = {
 }
 
 
-def test_crd_schema_rejects_bad_objects_and_stores_good_ones(kube_cluster: pathlib.Path, namespace: str) -> None:
+@pytest.fixture
+def widget_crd(kube_cluster: pathlib.Path) -> Iterator[None]:
+    """The Widget CRD, established; removed afterwards (it is cluster-wide) so the shared cluster keeps nothing."""
+    kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=json.dumps(WIDGET_CRD))
     try:
-        kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=json.dumps(WIDGET_CRD))
         kubectl(kube_cluster, "wait", "--for=condition=Established", "crd/widgets.test.modelplane.dev", "--timeout=30s")
-
-        def widget(name: str, replicas: object) -> str:
-            return json.dumps(
-                {
-                    "apiVersion": "test.modelplane.dev/v1",
-                    "kind": "Widget",
-                    "metadata": {"name": name, "namespace": namespace},
-                    "spec": {"replicas": replicas},
-                }
-            )
-
-        rejected = kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=widget("bad", 11), check=False)
-        assert "spec.replicas" in rejected
-        assert "should be less than or equal to 10" in rejected
-        worse = widget("worse", "two")
-        wrong_type = kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=worse, check=False)
-        assert "spec.replicas" in wrong_type
-
-        kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=widget("good", 3))
-        stored = json.loads(kubectl(kube_cluster, "-n", namespace, "get", "widget", "good", "-o", "json"))
-        assert stored["spec"] == {"replicas": 3}
-        assert "bad" not in kubectl(kube_cluster, "-n", namespace, "get", "widgets", "-o", "name")
+        yield
     finally:
-        # The CRD is cluster-wide: remove it (and its objects) so the shared cluster keeps nothing of the test.
         kubectl(kube_cluster, "delete", "crd", "widgets.test.modelplane.dev", "--wait=false", check=False)
+
+
+def test_crd_schema_rejects_bad_objects_and_stores_good_ones(
+    kube_cluster: pathlib.Path, namespace: str, widget_crd: None
+) -> None:
+    def widget(name: str, replicas: object) -> str:
+        return json.dumps(
+            {
+                "apiVersion": "test.modelplane.dev/v1",
+                "kind": "Widget",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"replicas": replicas},
+            }
+        )
+
+    rejected = kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=widget("bad", 11), check=False)
+    assert "spec.replicas" in rejected
+    assert "should be less than or equal to 10" in rejected
+    wrong_type = kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=widget("worse", "two"), check=False)
+    assert "spec.replicas" in wrong_type
+
+    kubectl(kube_cluster, "apply", "--server-side", "-f", "-", stdin=widget("good", 3))
+    stored = json.loads(kubectl(kube_cluster, "-n", namespace, "get", "widget", "good", "-o", "json"))
+    assert stored["spec"] == {"replicas": 3}
+    assert "bad" not in kubectl(kube_cluster, "-n", namespace, "get", "widgets", "-o", "name")
 
 
 DEPLOYMENT = {

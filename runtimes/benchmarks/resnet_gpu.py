@@ -528,8 +528,8 @@ def plot(results: dict[str, Any], directory: pathlib.Path) -> list[pathlib.Path]
     return written
 
 
-def _no_gpu() -> str:
-    """Why the model cannot run on a GPU here ('' when it can)."""
+def _no_gpu(*, allow_cpu: bool) -> str:
+    """Why the model cannot be measured here ('' when it can: on a GPU, or on the CPU when `allow_cpu`)."""
     try:
         import torch
         import torchvision  # noqa: F401
@@ -538,7 +538,7 @@ def _no_gpu() -> str:
             f"this benchmark needs torch and torchvision ({error.name} is missing): install them, or give "
             "--stand-in-ms MS to try the machinery with a model that only sleeps"
         )
-    if not torch.cuda.is_available():
+    if not torch.cuda.is_available() and not allow_cpu:
         return (
             "no CUDA device here: run it on a GPU machine, give --allow-cpu to measure the model on the CPU "
             "(float32; not GPU figures), or --stand-in-ms MS"
@@ -570,10 +570,8 @@ def main() -> int:
         return 0
     if args.out is None:
         parser.error("give --out FOLDER (or --plot RESULTS.json)")
-    if args.stand_in_ms is None:
-        problem = _no_gpu()
-        if problem and not (args.allow_cpu and problem.startswith("no CUDA")):
-            parser.error(problem)
+    if args.stand_in_ms is None and (problem := _no_gpu(allow_cpu=args.allow_cpu)):
+        parser.error(problem)
     results = run(args)
     print(f"[resnet] done in {results['wall_s']} s; wrote {args.out / 'resnet-gpu.json'}", flush=True)
     return 0

@@ -43,9 +43,7 @@ def register(registry: kopf.OperatorRegistry, *, ignore_failures: bool) -> None:
 
         async def validate(body: kopf.Body, old: Any, memo: Any, *, _rule: Callable[..., Any] = rule, **_: Any) -> None:
             violations = _rule(observing.slim(body), old=dict(old) if old else None, config=memo.state.config)
-            metrics = getattr(memo, "metrics", None)
-            if metrics is not None:
-                metrics.admitted(str(body.get("kind") or ""), allowed=not violations)
+            memo.metrics.admitted(str(body.get("kind") or ""), allowed=not violations)
             if violations:
                 raise kopf.AdmissionError(rejection(violations), code=422)
 

@@ -56,10 +56,9 @@ class Controller:
         backoff: queueing.Backoff,
         resync_seconds: float,
         election: leading.Election | None,
-        metrics: Metrics | None = None,
     ) -> None:
         self.state = state
-        self.metrics = metrics or Metrics()
+        self.metrics = Metrics()
         self.queue = queueing.WorkQueue(
             handle=self.handle,
             backoff=backoff,

@@ -161,6 +161,7 @@ class WorkQueue:
                 continue
             self._active.add(key)
             requeue: float | None = None
+            ok = False
             started = time.monotonic()
             try:
                 requeue = await self._handle(key)
@@ -170,14 +171,13 @@ class WorkQueue:
                 failures = self._failures[key] = self._failures.get(key, 0) + 1
                 requeue = self._backoff.delay(failures)
                 LOG.warning("reconcile of %s failed (%d in a row), next try in %.0f s: %s", key, failures, requeue, exc)
-                if self._observe is not None:
-                    self._observe(key, time.monotonic() - started, False)
             else:
                 self._failures.pop(key, None)
-                if self._observe is not None:
-                    self._observe(key, time.monotonic() - started, True)
+                ok = True
             finally:
                 self._active.discard(key)
+            if self._observe is not None:
+                self._observe(key, time.monotonic() - started, ok)
             again = self._again.pop(key, None)
             if again is not None:
                 self.add(key, after=again - self._clock())
